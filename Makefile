@@ -1,0 +1,42 @@
+# ShopStream Studio developer commands.
+#   make run    create .venv if needed, install, start the app
+#   make test   install, then ruff, import contracts and pytest
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean install
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the project definition changes.
+$(STAMP): pyproject.toml hatch_build.py | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/shopstream-studio
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+# Qt tests render offscreen: no display is needed.
+test: export QT_QPA_PLATFORM := offscreen
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	@if [ -f bench/run_all.py ]; then $(BIN)/python bench/run_all.py; \
+	else echo "bench/run_all.py does not exist yet; nothing to run"; fi
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .import_linter_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,196 @@
+"""Command line: no arguments opens the app; subcommands manage the local server and schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studio import __version__
+
+if TYPE_CHECKING:
+    from studio.server.embedded import EmbeddedPostgres
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from studio.server.workspace import default_data_dir
+
+    data_dir = default_data_dir()
+    parser = argparse.ArgumentParser(
+        prog="shopstream-studio",
+        description="ShopStream Studio. Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="verbose logs and full tracebacks")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    local = commands.add_parser("local-server", help="manage the embedded PostgreSQL server")
+    local_actions = local.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (
+        ("start", "start the server, apply pending migrations, seed the database once"),
+        ("stop", "stop the server"),
+        ("status", "show whether the server runs, where, and what it holds"),
+        ("reset", "delete all local data and start again from migrations and seed"),
+    ):
+        action = local_actions.add_parser(name, help=text, description=text)
+        action.add_argument(
+            "--data-dir", type=Path, default=None, help=f"server directory (default: {data_dir})"
+        )
+        if name in ("start", "reset"):
+            action.add_argument("--schema-dir", type=Path, default=None, help=argparse.SUPPRESS)
+        if name == "reset":
+            action.add_argument("--yes", action="store_true", help="do not ask; delete the data")
+
+    schema = commands.add_parser("schema", help="apply the Supabase schema to a database")
+    schema_actions = schema.add_subparsers(dest="action", metavar="ACTION", required=True)
+    apply = schema_actions.add_parser(
+        "apply", help="bootstrap, then apply pending migrations (and optionally the seed)"
+    )
+    apply.add_argument("--db-url", required=True, help="PostgreSQL connection URL or conninfo")
+    apply.add_argument("--seed", action="store_true", help="also run seed.sql (once)")
+    apply.add_argument(
+        "--schema-dir", type=Path, default=None, help="directory with migrations/ and seed.sql"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _build_parser().parse_args(argv)
+    console = logging.StreamHandler()
+    console.setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[console])
+    if args.command is None:
+        from studio.app import main as run_app
+
+        return run_app()
+    try:
+        if args.command == "local-server":
+            return _local_server(args)
+        return _schema(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    import psycopg
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.OperationalError):
+        text = f"cannot connect to the database: {text}"
+    log_file = getattr(exc, "log_file", None)
+    if log_file:
+        text += f" (server log: {log_file})"
+    return text
+
+
+# ---------------------------------------------------------------------------- local-server
+
+
+def _local_server(args: argparse.Namespace) -> int:
+    from studio.server.embedded import EmbeddedPostgres
+    from studio.server.workspace import default_data_dir
+
+    data_dir: Path = (args.data_dir or default_data_dir()).expanduser().absolute()
+    server = EmbeddedPostgres(data_dir)
+    if args.action == "stop":
+        if not server.is_running():
+            print(f"Local server is not running ({data_dir})")
+            return 0
+        server.stop()
+        print("Local server stopped")
+        return 0
+    if args.action == "status":
+        return _status(server)
+    if args.action == "reset":
+        if not args.yes:
+            print(
+                f"error: reset deletes everything in {data_dir}; run again with --yes to confirm",
+                file=sys.stderr,
+            )
+            return 1
+        if data_dir.exists():
+            server.destroy()
+            print(f"Deleted {data_dir}")
+    return _start(data_dir, args.schema_dir)
+
+
+def _start(data_dir: Path, schema_dir: Path | None) -> int:
+    from studio.server.workspace import start_local_workspace
+
+    _server, info = start_local_workspace(data_dir, schema_dir=schema_dir)
+    verb = "Started" if info.started_here else "Already running:"
+    print(f"{verb} local server (pid {info.status.pid}, {info.status.where})")
+    if info.database_created:
+        print("Created database shopstream")
+    for filename in info.applied_files:
+        print(f"Applied migration {filename}")
+    if not info.applied:
+        print("Migrations: up to date")
+    if info.seeded:
+        print("Seeded database from seed.sql")
+    if info.product_count is not None:
+        print(f"Products in the catalog: {info.product_count}")
+    print(f"Connection URL: {info.url}")
+    return 0
+
+
+def _status(server: EmbeddedPostgres) -> int:
+    from studio.server.workspace import DATABASE, applied_count, product_count
+
+    status = server.status()
+    if not status.running:
+        state = "initialised" if server.is_initialized() else "not created yet"
+        print(f"Local server: not running ({status.data_dir}, {state})")
+        return 0
+    print(f"Local server: running (pid {status.pid}, PostgreSQL {status.version})")
+    print(f"Listening on: {status.where}")
+    print(f"Data directory: {status.data_dir}")
+    url = server.dsn(DATABASE)
+    print(f"Connection URL: {url}")
+    import psycopg
+
+    try:
+        print(f"Applied migrations: {applied_count(url)}")
+        count = product_count(url)
+    except psycopg.OperationalError:
+        print("Database shopstream: not created yet (run `local-server start`)")
+        return 0
+    if count is None:
+        print("Products: no public.products table yet")
+    else:
+        print(f"Products: {count} rows in public.products")
+    return 0
+
+
+# ---------------------------------------------------------------------------- schema
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from studio.server.migrations import MigrationRunner
+
+    runner = MigrationRunner(args.db_url, schema_dir=args.schema_dir)
+    applied = runner.apply(seed=args.seed)
+    names = {m.version: m.path.name for m in runner.migrations()}
+    for version in applied:
+        print(f"Applied {names.get(version, version)}")
+    if not applied:
+        print("Migrations: up to date")
+    if args.seed:
+        print("Seeded from seed.sql" if runner.seeded else "Seed: already applied or no seed.sql")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Server layer: the embedded PostgreSQL workspace, its schema and SQL helpers."""

@@ -1,0 +1,95 @@
+"""The local workspace: embedded server + database ``shopstream``, migrated and seeded."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from studio.server import db
+from studio.server.embedded import EmbeddedPostgres, ServerStatus
+from studio.server.migrations import MigrationRunner
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "ShopStream Studio"
+APP_AUTHOR = "ShopStream"
+DATABASE = "shopstream"
+
+
+def default_data_dir() -> Path:
+    """Where the local server keeps its cluster, log and socket by default."""
+    return platformdirs.user_data_path(APP_NAME, APP_AUTHOR) / "local-server"
+
+
+def default_log_dir() -> Path:
+    """Where the app writes its own log."""
+    return platformdirs.user_log_path(APP_NAME, APP_AUTHOR)
+
+
+@dataclass
+class WorkspaceInfo:
+    """What starting the local workspace did and found."""
+
+    url: str
+    status: ServerStatus
+    started_here: bool
+    database_created: bool
+    applied: list[str] = field(default_factory=list)
+    """Versions of the migrations this start applied."""
+    applied_files: list[str] = field(default_factory=list)
+    """File names of the migrations this start applied."""
+    seeded: bool = False
+    product_count: int | None = None
+    """Rows in ``public.products``; None when that table does not exist (yet)."""
+
+
+def product_count(conninfo: str) -> int | None:
+    """Rows in ``public.products``, or None when the table does not exist."""
+    with db.connect(conninfo, autocommit=True) as conn:
+        exists = conn.execute("select to_regclass('public.products') is not null").fetchone()
+        if not exists or not exists[0]:
+            return None
+        row = conn.execute("select count(*) from public.products").fetchone()
+        return int(row[0]) if row else 0
+
+
+def applied_count(conninfo: str) -> int:
+    """Migrations recorded in ``supabase_migrations.schema_migrations``."""
+    return len(MigrationRunner(conninfo).applied_versions())
+
+
+def start_local_workspace(
+    data_dir: Path | None = None,
+    *,
+    schema_dir: Path | None = None,
+    durable: bool = True,
+    seed: bool = True,
+    server: EmbeddedPostgres | None = None,
+) -> tuple[EmbeddedPostgres, WorkspaceInfo]:
+    """Start (or attach to) the local server, create ``shopstream``, migrate and seed once.
+
+    Pass ``server`` to use an existing ``EmbeddedPostgres`` (``data_dir`` and
+    ``durable`` are then ignored). Blocking: call it from a worker thread in the UI.
+    """
+    if server is None:
+        server = EmbeddedPostgres(data_dir or default_data_dir(), durable=durable)
+    status = server.start()
+    created = server.ensure_database(DATABASE)
+    url = server.dsn(DATABASE)
+    runner = MigrationRunner(url, schema_dir=schema_dir)
+    applied = runner.apply(seed=seed)
+    files = {m.version: m.path.name for m in runner.migrations()}
+    info = WorkspaceInfo(
+        url=url,
+        status=status,
+        started_here=server.started_here,
+        database_created=created,
+        applied=applied,
+        applied_files=[files.get(version, version) for version in applied],
+        seeded=runner.seeded,
+        product_count=product_count(url),
+    )
+    return server, info

@@ -1,0 +1,1 @@
+"""Session layer: sign-in state and the live-selling session a host is running."""

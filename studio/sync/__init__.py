@@ -1,0 +1,1 @@
+"""Sync layer: keeps the local workspace and the cloud backend in step."""
