@@ -1,0 +1,223 @@
+"""Benchmark: checkout on one hot live product vs a bare stock decrement, and RLS overhead.
+
+Starts its own embedded PostgreSQL in a temporary directory and applies the migrations. Then:
+
+1. 64 buyers (threads, each with its own connection) loop for N seconds, each iteration being
+   two requests as that customer, run the way PostgREST runs them (claims set in a
+   transaction): put one unit in the cart, then `checkout()`. All buy the same live product
+   (large allocation).
+2. Baseline, same server, same run: 64 threads loop a bare
+   `update bench_stock set stock = stock - 1 where id = 1 and stock > 0` in autocommit.
+   Target: checkouts/s at least 0.5 of updates/s.
+3. RLS overhead: reading 10,000 products as an authenticated customer (through RLS) vs as
+   service_role (which bypasses it).
+
+    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from studio.server import db
+from studio.server.embedded import EmbeddedPostgres
+from studio.server.migrations import MigrationRunner, schema_dir
+
+ALLOCATION = 1_000_000
+CATALOG_ROWS = 10_000
+CLAIMS = "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
+
+
+@dataclass
+class Setup:
+    """Rows the benchmark works on."""
+
+    live_product_id: str
+    source_product_id: str
+    customers: list[tuple[str, str]]  # (user id, customer id)
+
+
+def prepare(conninfo: str, buyers: int) -> Setup:
+    """A live show, one hot live product sourced from a wholesale product, and the customers."""
+    with db.connect(conninfo, autocommit=True) as conn:
+        users = [str(uuid.uuid4()) for _ in range(buyers + 3)]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into auth.users (id, aud, role, email, created_at, updated_at)"
+                " values (%s, 'authenticated', 'authenticated', %s, now(), now())",
+                [(u, f"{u[:8]}@bench.test") for u in users])
+            host, wholesaler = users[0], users[1]
+            cur.execute("insert into public.influencers (user_id, display_name, handle)"
+                        " values (%s, 'Bench Host', 'bench_host') returning id", (host,))
+            host_id = cur.fetchone()[0]
+            cur.execute("insert into public.wholesalers (user_id, business_name)"
+                        " values (%s, 'Bench Supply') returning id", (wholesaler,))
+            wholesaler_id = cur.fetchone()[0]
+            cur.execute(
+                "insert into public.products (wholesaler_id, sku, name, wholesale_price,"
+                " retail_price, stock_quantity) select %s, 'BENCH-' || n, 'Catalog item ' || n,"
+                " 5, 12.50, 100 from generate_series(1, %s) n", (wholesaler_id, CATALOG_ROWS))
+            cur.execute("insert into public.products (wholesaler_id, sku, name, wholesale_price,"
+                        " retail_price, stock_quantity) values (%s, 'HOT-1', 'Hot item', 5, 20,"
+                        " %s) returning id", (wholesaler_id, ALLOCATION * 2))
+            source_id = cur.fetchone()[0]
+            cur.execute("insert into public.live_stream_sessions (influencer_id, title, status,"
+                        " scheduled_start, actual_start) values (%s, 'Bench show', 'live',"
+                        " now(), now()) returning id", (host_id,))
+            session_id = cur.fetchone()[0]
+            cur.execute("insert into public.live_products (session_id, influencer_id, product_id,"
+                        " name, live_price, allocated_quantity) values (%s, %s, %s, 'Hot item',"
+                        " 14.99, %s) returning id", (session_id, host_id, source_id, ALLOCATION))
+            live_id = cur.fetchone()[0]
+            customers = []
+            for user in users[3:]:
+                cur.execute("insert into public.customers (user_id, shipping_address) values"
+                            " (%s, '{\"line1\": \"1 Bench St\", \"city\": \"Testville\","
+                            " \"country\": \"US\"}') returning id", (user,))
+                customers.append((user, str(cur.fetchone()[0])))
+            cur.execute("create table public.bench_stock (id int primary key, stock int not null)")
+            cur.execute("insert into public.bench_stock values (1, 2000000000)")
+        conn.execute("vacuum analyze")
+    return Setup(str(live_id), str(source_id), customers)
+
+
+def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection, float], int]],
+                seconds: float) -> tuple[int, float]:
+    """Run each worker on its own connection until the deadline; returns (total ops, elapsed)."""
+    conns = [db.connect(conninfo, autocommit=True) for _ in workers]
+    counts = [0] * len(workers)
+    barrier = threading.Barrier(len(workers) + 1)
+    deadline: list[float] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        counts[i] = workers[i](conns[i], deadline[0])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(workers))]
+    for t in threads:
+        t.start()
+    began = time.perf_counter()
+    deadline.append(began + seconds)
+    barrier.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    for c in conns:
+        c.close()
+    return sum(counts), elapsed
+
+
+def buyer(user_id: str, customer_id: str, live_id: str) -> Callable[[psycopg.Connection, float],
+                                                                      int]:
+    claims = json.dumps({"role": "authenticated", "sub": user_id, "aud": "authenticated"})
+
+    def loop(conn: psycopg.Connection, deadline: float) -> int:
+        done = 0
+        while time.perf_counter() < deadline:
+            # Pipelined like PostgREST: begin, claims, statement and commit leave together, so
+            # no client round trip sits between the function's return and the commit.
+            with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                cur.execute(CLAIMS, ("authenticated", claims))
+                cur.execute("insert into public.cart (customer_id, live_product_id, quantity)"
+                            " values (%s, %s, 1)", (customer_id, live_id))
+            with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                cur.execute(CLAIMS, ("authenticated", claims))
+                cur.execute("select public.checkout(%s)", (uuid.uuid4(),))
+            done += 1
+        return done
+
+    return loop
+
+
+def bare_update(conn: psycopg.Connection, deadline: float) -> int:
+    done = 0
+    while time.perf_counter() < deadline:
+        conn.execute("update public.bench_stock set stock = stock - 1 where id = 1 and stock > 0")
+        done += 1
+    return done
+
+
+def read_catalog(conninfo: str, role: str, user_id: str | None, seconds: float) -> float:
+    """Mean milliseconds to read every product row as `role` (one transaction per read)."""
+    claims = json.dumps({"role": role, "sub": user_id} if user_id else {"role": role})
+    reads, began = 0, time.perf_counter()
+    with db.connect(conninfo, autocommit=True) as conn:
+        while time.perf_counter() - began < seconds or reads < 3:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(CLAIMS, (role, claims))
+                cur.execute("select * from public.products")
+                assert len(cur.fetchall()) > CATALOG_ROWS
+            reads += 1
+    return (time.perf_counter() - began) * 1000 / reads
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="per throughput phase")
+    parser.add_argument("--buyers", type=int, default=64)
+    parser.add_argument("--no-fsync", action="store_true",
+                        help="run the server with fsync off, like the test suite's server")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="shopstream-bench-") as tmp:
+        server = EmbeddedPostgres(Path(tmp) / "server", durable=not args.no_fsync,
+                                  max_connections=args.buyers * 2 + 20)
+        server.start()
+        try:
+            server.ensure_database("bench")
+            conninfo = server.dsn("bench")
+            MigrationRunner(conninfo, schema_dir()).apply(seed=False)
+            setup = prepare(conninfo, args.buyers)
+
+            checkouts, t1 = run_threads(
+                conninfo, [buyer(u, c, setup.live_product_id) for u, c in setup.customers],
+                args.seconds)
+            updates, t2 = run_threads(conninfo, [bare_update] * args.buyers, args.seconds)
+            user, _ = setup.customers[0]
+            rls_ms = read_catalog(conninfo, "authenticated", user, args.seconds / 4)
+            service_ms = read_catalog(conninfo, "service_role", None, args.seconds / 4)
+
+            with db.connect(conninfo, autocommit=True) as conn:
+                sold, stock, orders = conn.execute(
+                    "select lp.sold_quantity, p.stock_quantity,"
+                    " (select count(*) from public.orders)"
+                    " from public.live_products lp join public.products p on p.id = lp.product_id"
+                    " where lp.id = %s", (setup.live_product_id,)).fetchone()
+        finally:
+            server.stop()
+
+    consistent = sold == checkouts == orders and stock == ALLOCATION * 2 - sold
+    rate_checkout, rate_update = checkouts / t1, updates / t2
+    ratio = rate_checkout / rate_update
+    rows = [
+        (f"checkout, {args.buyers} buyers, one hot live product", f"{rate_checkout:,.0f} /s"),
+        (f"bare stock update, {args.buyers} threads, one row", f"{rate_update:,.0f} /s"),
+        ("ratio checkout / bare update (target >= 0.50)", f"{ratio:.2f}"),
+        ("oversell check (sold = orders, stock consistent)", "ok" if consistent else "FAILED"),
+        (f"read {CATALOG_ROWS:,} products as authenticated (RLS)", f"{rls_ms:.1f} ms"),
+        (f"read {CATALOG_ROWS:,} products as service_role", f"{service_ms:.1f} ms"),
+        ("RLS overhead (authenticated / service_role)", f"{rls_ms / service_ms:.2f}x"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"checkout benchmark ({'fsync off' if args.no_fsync else 'fsync on'},"
+          f" {args.seconds:g}s per phase)")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value:>14}")
+    return 0 if consistent else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
