@@ -1,0 +1,324 @@
+"""The cache's write side: server rows, removals, cursors and bulk loads (writer thread only)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from studio.sync.cache.codec import BadValue, timestamp_text, to_cache
+from studio.sync.cache.errors import CacheDataError
+from studio.sync.cache.outbox import OutboxOperations
+from studio.sync.cache.rows import (
+    convert_rows,
+    diagnose,
+    image_from_params,
+    now_text,
+    read_image,
+    upsert_sql,
+    validate_ids,
+)
+from studio.sync.cache.tables import FTS_TABLES, SA_TABLES, TableSpec, table_spec
+
+# A first load of at least this many rows into an empty table skips per-row index and FTS
+# maintenance and rebuilds both once, in the same transaction.
+BULK_THRESHOLD = 500
+CHECKPOINT_PAGES = 1_000  # SQLite's default
+BULK_CHECKPOINT_PAGES = 10_000
+_FTS_REBUILD = {"products": "INSERT INTO products_fts (products_fts) VALUES ('rebuild')"}
+_FTS_HASHSIZE = {
+    "products_fts": "INSERT INTO products_fts (products_fts, rank) VALUES ('hashsize', 33554432)"
+}
+# Errors that mean "these values do not fit", as opposed to I/O or locking trouble.
+_DATA_ERRORS = (sa.exc.IntegrityError, sa.exc.InterfaceError, sa.exc.ProgrammingError,
+                OverflowError)
+
+
+@dataclass(frozen=True)
+class SyncCursor:
+    """How far one table (or one scope of it) has been pulled."""
+
+    table: str
+    scope: str
+    last_updated_at: str | None
+    last_id: str | None
+    last_full_sync_at: str | None
+
+
+class CacheStore(OutboxOperations):
+    """Synchronous writes on the writer connection; every public method is one transaction.
+
+    Methods nest: called inside `transaction()`, they join the enclosing transaction. Reads
+    run in a transaction too, so the connection never idles holding an implicit one.
+    """
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+        self._changed: set[str] = set()
+
+    @property
+    def connection(self) -> sa.Connection:
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        if self._conn.in_transaction():
+            yield self._conn
+            return
+        with self._conn.begin():
+            yield self._conn
+
+    def take_changes(self) -> frozenset[str]:
+        """Names of the tables written since the last call (for views to refresh)."""
+        changed, self._changed = frozenset(self._changed), set()
+        return changed
+
+    # ------------------------------------------------------------------ server rows
+    def upsert_rows(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or update server rows (each exactly `server_columns`); returns the row count.
+
+        Rows with local operations still waiting to be pushed keep their local state: the
+        server row becomes the base those operations are replayed on.
+        """
+        spec = table_spec(table)
+        try:
+            rows = list(rows)
+        except TypeError:
+            raise CacheDataError(f"{spec.name}: rows must be a list of mappings") from None
+        if not rows:
+            return 0
+        params = convert_rows(spec, rows)
+        try:
+            with self.transaction():
+                self._retire_refused(spec.name, (p[0] for p in params))
+                protected = self._protected_ids(spec.name)
+                if protected:
+                    mine = [p for p in params if p[0] in protected]
+                    params = [p for p in params if p[0] not in protected]
+                    for row in mine:
+                        self._rebase_row(spec, row[0], image_from_params(spec, row))
+                bulk = (len(params) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
+                        and self._is_empty(spec))
+                if bulk:
+                    self.begin_bulk_load(spec.name)
+                if params:
+                    self._conn.exec_driver_sql(upsert_sql(spec.name), params)
+                if bulk:
+                    self.finish_bulk_load(spec.name)
+        except _DATA_ERRORS as exc:
+            raise diagnose(spec, rows, str(getattr(exc, "orig", exc))) from None
+        self._changed.add(spec.name)
+        return len(rows)
+
+    def delete_rows(self, table: str, ids: Iterable[Any]) -> int:
+        """Remove rows the server deleted or no longer shows; returns how many were cached."""
+        spec = table_spec(table)
+        row_ids = validate_ids(spec, list(ids))
+        with self.transaction():
+            self._retire_refused(spec.name, row_ids)
+            protected = self._protected_ids(spec.name)
+            removed = 0
+            for row_id in (i for i in row_ids if i in protected):
+                existed = read_image(self._conn, spec, row_id) is not None
+                gone = self._rebase_row(spec, row_id, None) is None
+                removed += int(existed and gone)
+            plain = [{"row_id": i} for i in dict.fromkeys(row_ids) if i not in protected]
+            if plain:
+                t = SA_TABLES[spec.name]
+                statement = sa.delete(t).where(t.c.id == sa.bindparam("row_id"))
+                removed += self._conn.execute(statement, plain).rowcount
+        if removed:
+            self._changed.add(spec.name)
+        return removed
+
+    def replace_scope(
+        self, table: str, ids_present: Iterable[Any], *, scope: Mapping[str, Any] | None = None
+    ) -> int:
+        """Remove the rows of `scope` (all rows, or those matching column values) whose id is
+        not in `ids_present`; rows with unpushed local operations stay. Returns the count."""
+        spec = table_spec(table)
+        present = validate_ids(spec, list(ids_present))
+        sa_table = SA_TABLES[spec.name]
+        conditions = [self._scope_condition(spec, sa_table, name, value)
+                      for name, value in (scope or {}).items()]
+        with self.transaction():
+            self._conn.exec_driver_sql(
+                "CREATE TEMP TABLE IF NOT EXISTS present_ids (id TEXT PRIMARY KEY)")
+            self._conn.exec_driver_sql("DELETE FROM temp.present_ids")
+            if present:
+                self._conn.exec_driver_sql(
+                    "INSERT OR IGNORE INTO temp.present_ids (id) VALUES (?)",
+                    [(row_id,) for row_id in present])
+            present_ids = sa.table("present_ids", sa.column("id"), schema="temp")
+            statement = sa.delete(sa_table).where(
+                *conditions,
+                sa_table.c.id.not_in(sa.select(present_ids.c.id)),
+                sa_table.c.id.not_in(self._protected_ids_query(spec.name)),
+            )
+            removed = self._conn.execute(statement).rowcount
+        if removed:
+            self._changed.add(spec.name)
+        return removed
+
+    @staticmethod
+    def _scope_condition(
+        spec: TableSpec, sa_table: sa.Table, name: str, value: Any
+    ) -> sa.ColumnElement[bool]:
+        column = spec.by_name.get(name) or spec.by_source.get(name)
+        if column is None:
+            raise CacheDataError(f"{spec.name}: unknown scope column {name!r}")
+        try:
+            return sa_table.c[column.name] == to_cache(column, value)
+        except BadValue as exc:
+            raise CacheDataError(f"{spec.name}: scope {name}: {exc}") from None
+
+    def prune_recent(self, table: str, *, keep_per_session: int | None = None) -> int:
+        """Keep only the newest rows of each show in a show-activity table; returns removals."""
+        spec = table_spec(table)
+        keep = keep_per_session if keep_per_session is not None else spec.retain_per_session
+        if keep is None or "session_id" not in spec.by_name:
+            raise CacheDataError(f"{spec.name} is not a per-show activity table")
+        if keep < 0:
+            raise CacheDataError("keep_per_session must not be negative")
+        t = SA_TABLES[spec.name]
+        ranked = sa.select(
+            t.c.id,
+            sa.func.row_number().over(
+                partition_by=t.c.session_id, order_by=(t.c.created_at.desc(), t.c.id.desc())
+            ).label("newest_first"),
+        ).subquery()
+        statement = sa.delete(t).where(
+            t.c.id.in_(sa.select(ranked.c.id).where(ranked.c.newest_first > keep)),
+            t.c.id.not_in(self._protected_ids_query(spec.name)),
+        )
+        with self.transaction():
+            removed = self._conn.execute(statement).rowcount
+        if removed:
+            self._changed.add(spec.name)
+        return removed
+
+    def _is_empty(self, spec: TableSpec) -> bool:
+        t = SA_TABLES[spec.name]
+        return self._conn.execute(sa.select(t.c.id).limit(1)).first() is None
+
+    # ------------------------------------------------------------------ bulk loads
+    def bulk_loading(self, table: str) -> bool:
+        return self.get_meta(f"bulk_load:{table_spec(table).name}") is not None
+
+    def begin_bulk_load(self, table: str) -> None:
+        """Stop per-row maintenance of secondary indexes and FTS for a large first load.
+
+        The dropped definitions are kept in cache_meta, so `finish_bulk_load` (or the next
+        start, after a crash) restores them exactly as the schema had them.
+        """
+        spec = table_spec(table)
+        with self.transaction():
+            if self.bulk_loading(spec.name):
+                return
+            objects = self._conn.exec_driver_sql(
+                "SELECT type, name, sql FROM sqlite_master"
+                " WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+                " ORDER BY type, name", (spec.name,)).all()
+            self.set_meta(f"bulk_load:{spec.name}", json.dumps([sql for _, _, sql in objects]))
+            for kind, name, _ in objects:
+                keyword = "INDEX" if kind == "index" else "TRIGGER"
+                self._conn.exec_driver_sql(f'DROP {keyword} "{name}"')
+            # Checkpoint less often while loading: pages rewritten page after page are then
+            # copied back to the database file once rather than at every few pages.
+            self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES:d}")
+
+    def finish_bulk_load(self, table: str) -> bool:
+        """Recreate what `begin_bulk_load` dropped and rebuild the FTS index; False if idle."""
+        spec = table_spec(table)
+        with self.transaction():
+            saved = self.get_meta(f"bulk_load:{spec.name}")
+            if saved is None:
+                return False
+            for sql in json.loads(saved):
+                self._conn.exec_driver_sql(sql)
+            if spec.name in FTS_TABLES:
+                self._tune_fts(FTS_TABLES[spec.name])
+                self._conn.exec_driver_sql(_FTS_REBUILD[spec.name])
+            self.delete_meta(f"bulk_load:{spec.name}")
+            self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES:d}")
+        self._changed.add(spec.name)
+        return True
+
+    def _tune_fts(self, fts_table: str) -> None:
+        # A larger in-memory term buffer makes fewer, larger segments: about a third faster
+        # to build. The option is recent; older SQLite keeps its default.
+        with suppress(sa.exc.OperationalError):
+            self._conn.exec_driver_sql(_FTS_HASHSIZE[fts_table])
+
+    def repair_interrupted_bulk_loads(self) -> list[str]:
+        """Finish bulk loads a crash left open; returns the tables repaired."""
+        with self.transaction():
+            keys = self._conn.exec_driver_sql(
+                "SELECT key FROM cache_meta WHERE key LIKE 'bulk!_load:%' ESCAPE '!'"
+            ).scalars().all()
+        tables = [key.split(":", 1)[1] for key in keys]
+        for table in tables:
+            self.finish_bulk_load(table)
+        return tables
+
+    # ------------------------------------------------------------------ cursors and meta
+    def get_cursor(self, table: str, scope: str = "") -> SyncCursor | None:
+        spec = table_spec(table)
+        with self.transaction():
+            row = self._conn.exec_driver_sql(
+                "SELECT last_updated_at, last_id, last_full_sync_at FROM sync_cursors"
+                " WHERE table_name = ? AND scope = ?", (spec.name, scope)).first()
+        return SyncCursor(spec.name, scope, *row) if row is not None else None
+
+    def set_cursor(
+        self,
+        table: str,
+        *,
+        last_updated_at: Any,
+        last_id: Any,
+        scope: str = "",
+        full_sync: bool = False,
+    ) -> SyncCursor:
+        """Record the newest (updated_at, id) pulled; `full_sync` also stamps a full pass."""
+        spec = table_spec(table)
+        try:
+            updated = None if last_updated_at is None else timestamp_text(last_updated_at)
+            row_id = None if last_id is None else validate_ids(spec, [last_id])[0]
+        except BadValue as exc:
+            raise CacheDataError(f"cursor of {spec.name}: {exc}") from None
+        if not isinstance(scope, str):
+            raise CacheDataError("cursor scope must be text")
+        with self.transaction():
+            self._conn.exec_driver_sql(
+                "INSERT INTO sync_cursors (table_name, scope, last_updated_at, last_id,"
+                " last_full_sync_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (table_name, scope) DO UPDATE SET"
+                " last_updated_at = excluded.last_updated_at, last_id = excluded.last_id,"
+                " last_full_sync_at = coalesce(excluded.last_full_sync_at, last_full_sync_at)",
+                (spec.name, scope, updated, row_id, now_text() if full_sync else None))
+            cursor = self.get_cursor(spec.name, scope)
+        assert cursor is not None
+        return cursor
+
+    def get_meta(self, key: str) -> str | None:
+        with self.transaction():
+            return self._conn.exec_driver_sql(
+                "SELECT value FROM cache_meta WHERE key = ?", (key,)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise CacheDataError("cache_meta keys and values are text")
+        with self.transaction():
+            self._conn.exec_driver_sql(
+                "INSERT INTO cache_meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def delete_meta(self, key: str) -> None:
+        with self.transaction():
+            self._conn.exec_driver_sql("DELETE FROM cache_meta WHERE key = ?", (key,))
+
+
