@@ -1,0 +1,194 @@
+"""Benchmark: the sync engine's first pull of 100,000 products vs a raw SQLite executemany.
+
+The engine pulls from an in-memory backend that serves keyset pages of server-shaped rows (the
+JSON PostgREST returns, already decoded), so the time measured is the engine and the cache:
+counting, paging, cursors, progress events, validation and conversion, the bulk load, the
+indexes and the full-text index. The baseline inserts the same rows, already SQLite tuples,
+into a bare table with executemany in one transaction (no keys, indexes, FTS or validation),
+in this process. Target: the engine at 0.5 of the baseline's rows/s or better.
+
+    python bench/first_sync.py [--rows N] [--repeat N] [--page N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from first_sync_insert import generate_products  # the same rows as the cache's benchmark
+
+from studio.sync.backend import Cursor, Page
+from studio.sync.cache import CacheDatabase, CacheStore, CacheWriter
+from studio.sync.cache.rows import convert_rows
+from studio.sync.cache.tables import PRODUCTS
+from studio.sync.engine import SyncEngine
+from studio.sync.scope import ScopePlan, TableScope
+
+
+class MemoryBackend:
+    """Serves one table's rows in (updated_at, id) keyset pages, as PostgREST would."""
+
+    def __init__(self, rows: list[dict[str, Any]], latency: float = 0.0) -> None:
+        self._latency = latency
+        keyed = sorted(((datetime.fromisoformat(r["updated_at"]), r["id"]), r) for r in rows)
+        self._keys = [k for k, _ in keyed]
+        self._rows = [r for _, r in keyed]
+        self.pages = 0
+
+    async def count(self, table: str, scope_filters: Sequence[Any] = ()) -> int:
+        return len(self._rows)
+
+    async def pull_page(
+        self, table: str, columns: Sequence[str], cursor: Cursor | None, limit: int,
+        scope_filters: Sequence[Any] = (),
+    ) -> Page:
+        start = 0 if cursor is None else bisect.bisect_right(
+            self._keys, (cursor.updated_at, cursor.id))
+        rows = self._rows[start : start + limit]
+        self.pages += 1
+        if self._latency:
+            await asyncio.sleep(self._latency)  # a round trip to the server
+        return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
+
+    async def select_ids(self, table: str, scope_filters: Sequence[Any] = ()) -> set[str]:
+        return {r["id"] for r in self._rows}
+
+
+def _fresh_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="shopstream-bench-"))
+
+
+Timing = tuple[float, float]  # (wall-clock seconds, CPU seconds of this process)
+
+
+def _clock() -> Timing:
+    return time.perf_counter(), time.process_time()
+
+
+def _since(start: Timing) -> Timing:
+    wall, cpu = _clock()
+    return wall - start[0], cpu - start[1]
+
+
+def raw_executemany(rows: list[dict[str, Any]]) -> Timing:
+    """Seconds to insert the rows, already SQLite tuples, into a bare table."""
+    tuples = convert_rows(PRODUCTS, rows)  # not timed: the baseline is the raw insert
+    conn = sqlite3.connect(_fresh_dir() / "raw.sqlite3", isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "cache_size = -64000"):
+        conn.execute(f"PRAGMA {pragma}")
+    conn.execute(f"CREATE TABLE products ({', '.join(PRODUCTS.column_names)})")
+    marks = ", ".join("?" * len(PRODUCTS.column_names))
+    started = _clock()
+    conn.execute("BEGIN")
+    conn.executemany(f"INSERT INTO products VALUES ({marks})", tuples)  # noqa: S608
+    conn.execute("COMMIT")
+    elapsed = _since(started)
+    conn.close()
+    return elapsed
+
+
+async def _engine_first_sync(
+    rows: list[dict[str, Any]], page: int, latency: float
+) -> tuple[Timing, int, int]:
+    backend = MemoryBackend(rows, latency)
+    db = CacheDatabase.open(_fresh_dir() / "cache.sqlite3")
+    writer = CacheWriter(db)
+    engine = SyncEngine(backend, writer, ScopePlan((TableScope("products"),)), page_size=page)
+    events: list[Any] = []
+    engine.add_listener(type("Progress", (), {"on_progress": lambda _self, e: events.append(e)})())
+    started = _clock()
+    status = await engine.sync_now(reconcile=False)
+    elapsed = _since(started)
+    stored = writer.call(CacheStore.get_cursor, "products", TableScope("products").key)
+    with db.read() as conn:
+        count = conn.exec_driver_sql("SELECT count(*) FROM products").scalar()
+        searchable = conn.exec_driver_sql("SELECT count(*) FROM products_fts").scalar()
+    writer.close()
+    db.close()
+    if status.state != "online" or count != len(rows) or searchable != len(rows) or not stored:
+        raise SystemExit(f"the first sync did not complete: {status}, {count} rows")
+    if events[-1].done != len(rows):
+        raise SystemExit("progress did not reach the total")
+    return elapsed, backend.pages, len(events)
+
+
+def engine_first_sync(
+    rows: list[dict[str, Any]], page: int, latency: float = 0.0
+) -> tuple[Timing, int, int]:
+    return asyncio.run(_engine_first_sync(rows, page, latency))
+
+
+def cache_bulk_path(rows: list[dict[str, Any]], page: int) -> Timing:
+    """The cache alone, as its own benchmark drives it: pages inside one bulk load."""
+    db = CacheDatabase.open(_fresh_dir() / "cache.sqlite3")
+    writer = CacheWriter(db)
+    started = _clock()
+    writer.call(CacheStore.begin_bulk_load, "products")
+    for start in range(0, len(rows), page):
+        writer.call(CacheStore.upsert_rows, "products", rows[start : start + page])
+    writer.call(CacheStore.finish_bulk_load, "products")
+    elapsed = _since(started)
+    writer.close()
+    db.close()
+    return elapsed
+
+
+def _median(timings: list[Timing]) -> Timing:
+    return statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--page", type=int, default=1_000, help="rows per page (max-rows)")
+    parser.add_argument("--latency-ms", type=float, default=30.0,
+                        help="round trip per page for the run with network latency")
+    args = parser.parse_args()
+    rows = generate_products(args.rows)
+
+    baseline = _median([raw_executemany(rows) for _ in range(args.repeat)])
+    runs = [engine_first_sync(rows, args.page) for _ in range(args.repeat)]
+    engine = _median([timing for timing, _pages, _events in runs])
+    _timing, pages, events = runs[0]
+    cache = _median([cache_bulk_path(rows, args.page) for _ in range(args.repeat)])
+    latency = args.latency_ms / 1000
+    remote = engine_first_sync(rows, args.page, latency)[0][0]
+
+    print(f"first sync of {args.rows:,} products, pages of {args.page:,} "
+          f"(median of {args.repeat} runs; CPU = this process, all threads)")
+    print(f"{'path':58} {'seconds':>8} {'rows/s':>10} {'ratio':>6} {'CPU s':>6} {'ratio':>6}")
+    for label, (wall, cpu) in (
+        ("raw sqlite3 executemany into a bare table (baseline)", baseline),
+        ("sync engine first pull (count, pages, cache, indexes, FTS)", engine),
+        ("for reference: the cache's bulk path alone, same pages", cache),
+    ):
+        print(f"{label:58} {wall:8.3f} {args.rows / wall:10,.0f} {baseline[0] / wall:6.2f} "
+              f"{cpu:6.3f} {baseline[1] / cpu:6.2f}")
+    print(f"with {args.latency_ms:.0f} ms per page request: {remote:.3f} s; fetching each page "
+          f"only after storing the last would take about {engine[0] + pages * latency:.3f} s "
+          f"(the next page is fetched while the current one is stored)")
+    print(f"engine: {pages} page requests, {events} progress events; CPU beyond the cache's "
+          f"own path: {engine[1] - cache[1]:+.3f} s")
+    print(f"target: ratio >= 0.50 (engine vs baseline); measured {baseline[0] / engine[0]:.2f} "
+          f"(wall), {baseline[1] / engine[1]:.2f} (CPU)")
+    print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,308 @@
+"""The sync engine: pushes the outbox, pulls the user's scopes and publishes connectivity.
+
+One task on the running asyncio loop does all network work, in cycles: push what is pending,
+then (when due) pull incrementally and reconcile removals. Local writes never wait for it:
+`submit` applies an operation to the cache and the outbox in one transaction and wakes the task.
+Listeners hear about connectivity (online / syncing / offline / error), first-sync progress,
+tables that changed and writes the server refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from studio.sync.backend import AuthError, Backend, BackendError, NetworkError
+from studio.sync.cache import CacheStore, CacheWriter, Operation
+from studio.sync.cache.errors import CacheError
+from studio.sync.engine_events import (
+    Listeners,
+    OpRejected,
+    SyncProgress,
+    SyncState,
+    SyncStatus,
+)
+from studio.sync.engine_pull import DEFAULT_OVERLAP, DEFAULT_PAGE_SIZE, Puller
+from studio.sync.engine_push import Pusher, backoff_delay, check_operation
+from studio.sync.scope import ScopePlan, TableScope
+
+log = logging.getLogger(__name__)
+
+_RECONCILED_AT = "sync:last_reconcile_at"
+
+__all__ = ["OpRejected", "SyncEngine", "SyncProgress", "SyncStatus"]
+
+
+class SyncEngine:
+    """Moves data between one cache (one user on one backend) and the backend."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        writer: CacheWriter,
+        plan: ScopePlan,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        poll_interval: float = 30.0,
+        reconcile_interval: float = 300.0,
+        retry_base: float = 1.0,
+        retry_cap: float = 60.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.backend = backend
+        self.writer = writer
+        self.plan = plan
+        self._listeners = Listeners()
+        self._rng = rng or random.Random()
+        self._puller = Puller(
+            backend, writer, self._emit_progress, page_size=page_size, overlap=overlap
+        )
+        self._pusher = Pusher(
+            backend, writer, self._emit_rejected, retry_base=retry_base, retry_cap=retry_cap,
+            rng=self._rng,
+        )
+        self._poll_interval = poll_interval
+        self._reconcile_interval = reconcile_interval
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
+        self._status = SyncStatus("syncing", 0, "Not started")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._cycle_lock = asyncio.Lock()
+        self._waiters: list[asyncio.Future[SyncStatus]] = []
+        self._scopes: list[TableScope] = []
+        self._failures = 0
+        self._pull_requested = True
+        self._reconcile_requested = False
+        self._force_requested = False
+        self._next_pull_at = 0.0
+        self._next_reconcile_at = 0.0
+        self._synced = asyncio.Event()
+
+    # ------------------------------------------------------------------------- listeners
+    def add_listener(self, listener: Any) -> None:
+        """Register an object with any of on_status / on_progress / on_tables_changed /
+        on_op_rejected; it hears the current status at once."""
+        self._listeners.add(listener)
+        handler = getattr(listener, "on_status", None)
+        if handler is not None:
+            handler(self._status)
+
+    def remove_listener(self, listener: Any) -> None:
+        self._listeners.remove(listener)
+
+    @property
+    def status(self) -> SyncStatus:
+        return self._status
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def cache_changed(self, tables: frozenset[str]) -> None:
+        """Called by the cache writer (on its thread) with the tables it just wrote."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self._listeners.emit, "on_tables_changed", tables)
+
+    def _emit_progress(self, progress: SyncProgress) -> None:
+        self._listeners.emit("on_progress", progress)
+
+    def _emit_rejected(self, rejection: OpRejected) -> None:
+        self._listeners.emit("on_op_rejected", rejection)
+
+    async def _publish(self, state: SyncState | None = None, detail: str | None = None) -> None:
+        pending = await self.writer.run(CacheStore.pending_count)
+        current = self._status
+        status = SyncStatus(
+            state or current.state,
+            pending,
+            current.detail if detail is None else detail,
+            current.last_synced_at,
+        )
+        if state == "online":
+            status = SyncStatus("online", pending, status.detail, datetime.now(UTC))
+        if (status.state, status.pending_ops, status.detail) != (
+            current.state, current.pending_ops, current.detail
+        ):
+            self._status = status
+            self._listeners.emit("on_status", status)
+        else:
+            self._status = status
+
+    # ---------------------------------------------------------------------------- writes
+    async def submit(self, op: Operation) -> str:
+        """Apply `op` to the cache and queue it for the server; returns its op id.
+
+        Raises ValueError (nothing stored) for an operation the server could never accept.
+        """
+        return (await self.submit_batch([op]))[0]
+
+    async def submit_batch(self, ops: Sequence[Operation]) -> list[str]:
+        """Several operations applied together, all or none (e.g. a lineup reorder)."""
+        for op in ops:
+            if not isinstance(op, Operation):
+                raise ValueError(f"expected an Operation, got {type(op).__name__}")
+            check_operation(op)
+        await self.writer.run(_apply_local, list(ops))
+        await self._publish()
+        if self._status.state != "offline":  # offline, the retry timer decides
+            self._wake.set()
+        return [op.op_id for op in ops]
+
+    # ---------------------------------------------------------------------------- cycles
+    async def start(self) -> None:
+        """Start syncing in the background on the running loop."""
+        if self.running:
+            return
+        self._loop = asyncio.get_running_loop()
+        await self.writer.run(CacheStore.requeue_in_flight)
+        last = await self.writer.run(CacheStore.get_meta, _RECONCILED_AT)
+        self._reconcile_requested = last is None or self._reconcile_overdue(last)
+        await self._publish("syncing", "Connecting")
+        self._task = asyncio.create_task(self._run(), name="sync-engine")
+
+    async def stop(self) -> None:
+        """Stop the background task (an operation cut off in flight is sent again later)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(self._status)
+
+    async def sync_now(self, *, push: bool = True, reconcile: bool = True) -> SyncStatus:
+        """Push, pull and reconcile now, ignoring retry waits; returns the resulting status.
+
+        `push=False` / `reconcile=False` leave those parts out (a pull is always made).
+        """
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        if not self.running or not push or not reconcile:
+            await self._cycle(pull=True, reconcile=reconcile, forced=True, push=push)
+            return self._status
+        waiter: asyncio.Future[SyncStatus] = self._loop.create_future()
+        self._waiters.append(waiter)
+        self._force_requested = self._pull_requested = self._reconcile_requested = True
+        self._wake.set()
+        return await waiter
+
+    async def wait_synced(self) -> None:
+        """Wait until a first cycle has pulled successfully."""
+        await self._synced.wait()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            reconcile = self._reconcile_requested or now >= self._next_reconcile_at > 0
+            pull = reconcile or self._pull_requested or now >= self._next_pull_at
+            forced = self._force_requested
+            self._pull_requested = self._reconcile_requested = self._force_requested = False
+            waiters, self._waiters = self._waiters, []
+            ok = await self._cycle(pull=pull, reconcile=reconcile, forced=forced)
+            if pull and ok:
+                self._next_pull_at = loop.time() + self._poll_interval
+            if (reconcile and ok) or self._next_reconcile_at == 0:
+                self._next_reconcile_at = loop.time() + self._reconcile_interval
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(self._status)
+            if ok:
+                delay = max(0.0, self._next_pull_at - loop.time())
+            else:
+                self._pull_requested = True  # the retry probes the connection with a pull
+                self._reconcile_requested |= reconcile
+                delay = backoff_delay(self._failures, self._retry_base, self._retry_cap,
+                                      self._rng)
+            if self._waiters:
+                delay = 0.0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            self._wake.clear()
+
+    async def _cycle(
+        self, *, pull: bool, reconcile: bool, forced: bool, push: bool = True
+    ) -> bool:
+        """One push / pull / reconcile pass; returns whether it reached the server fine."""
+        async with self._cycle_lock:
+            recovering = self._status.state in ("offline", "error")
+            if not recovering:
+                await self._publish("syncing", "")
+            try:
+                if push:
+                    pushed = await self._pusher.push(ignore_backoff=forced or recovering)
+                    pull = pull or pushed.called_functions or pushed.rejected > 0
+                failures = []
+                if pull or reconcile:
+                    outcome = await self._puller.pull(self.plan)
+                    self._scopes = outcome.scopes
+                    failures = outcome.failures
+                if reconcile and not failures:
+                    reconciled = await self._puller.reconcile(self.plan.tables, self._scopes)
+                    failures = reconciled.failures
+                    if not failures:
+                        stamp = datetime.now(UTC).isoformat()
+                        await self.writer.run(CacheStore.set_meta, _RECONCILED_AT, stamp)
+            except NetworkError as error:
+                self._failures += 1
+                await self._publish("offline", f"Offline: {error.message}")
+                return False
+            except AuthError as error:
+                self._failures += 1
+                await self._publish("error", f"Sign in again to sync: {error.message}")
+                return False
+            except (BackendError, CacheError) as error:
+                self._failures += 1
+                log.warning("sync pass failed: %s", error)
+                await self._publish("error", f"Sync problem: {_message(error)}")
+                return False
+            except Exception as error:  # a bug must not stop syncing for good: retry later
+                self._failures += 1
+                log.exception("sync pass failed unexpectedly")
+                await self._publish("error", f"Sync problem: {error}")
+                return False
+            self._failures = 0
+            if pull or reconcile:
+                self._synced.set()
+            if failures:
+                tables = ", ".join(sorted({scope.table for scope, _ in failures}))
+                await self._publish("error", f"Could not sync {tables}: {failures[0][1]}")
+                return True
+            await self._publish("online", "")
+            return True
+
+    def _reconcile_overdue(self, stamp: str) -> bool:
+        try:
+            last = datetime.fromisoformat(stamp)
+        except ValueError:
+            return True
+        age = (datetime.now(UTC) - last).total_seconds()
+        return age >= self._reconcile_interval
+
+
+def _apply_local(store: CacheStore, ops: list[Operation]) -> None:
+    """Row operations applied to the cache and every operation queued, in order, all or none
+    (function calls have no local effect)."""
+    with store.transaction():
+        for op in ops:
+            if op.kind == "rpc":
+                store.enqueue(op)
+            else:
+                store.apply_local(op)
+
+
+def _message(error: Exception) -> str:
+    return error.message if isinstance(error, BackendError) else str(error)

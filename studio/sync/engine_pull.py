@@ -1,0 +1,273 @@
+"""Pulling into the cache: first pulls with progress, incremental keyset pulls, reconciliation.
+
+Each scope has a cursor (updated_at, id) saved with the rows of every page, in one cache
+transaction. Incremental pulls restart an overlap window before the cursor: `updated_at` is a
+transaction's start time, so a row can commit after rows stamped later than it; re-reading the
+window catches it, and storing a row again is harmless. Deletions and lost access show up as
+ids missing from the server's id list of a scope, which reconciliation removes from the cache
+(rows with local operations waiting to be pushed stay, as the cache guarantees).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from studio.sync.backend import (
+    NIL_UUID,
+    AuthError,
+    Backend,
+    BackendError,
+    Cursor,
+    NetworkError,
+    Page,
+    after_cursor,
+    in_,
+)
+from studio.sync.cache import CacheStore, CacheWriter
+from studio.sync.cache.errors import CacheError
+from studio.sync.cache.store import BULK_THRESHOLD
+from studio.sync.cache.tables import SA_TABLES, table_spec
+from studio.sync.engine_events import SyncProgress
+from studio.sync.scope import (
+    IDS_PER_CHUNK,
+    DerivedScope,
+    ScopePlan,
+    TableScope,
+    complete_rows,
+    readable_columns,
+    scopes_by_table,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 1000
+DEFAULT_OVERLAP = timedelta(minutes=2)
+
+
+@dataclass
+class PullOutcome:
+    """What one pass pulled, the scopes it used, and the scopes that failed (and why)."""
+
+    rows: int = 0
+    scopes: list[TableScope] = field(default_factory=list)
+    failures: list[tuple[TableScope, Exception]] = field(default_factory=list)
+
+
+def _store_page(
+    store: CacheStore, table: str, rows: list[dict[str, Any]], key: str, cursor: Cursor | None
+) -> None:
+    """A page's rows and the scope's new cursor, in one transaction (never one without the
+    other). The cursor only moves forward."""
+    with store.transaction():
+        store.upsert_rows(table, rows)
+        if cursor is None:
+            return
+        saved = store.get_cursor(table, key)
+        if (
+            saved is not None
+            and saved.last_updated_at is not None
+            and _position(_cursor_of(saved.last_updated_at, saved.last_id)) >= _position(cursor)
+        ):
+            return
+        store.set_cursor(table, last_updated_at=cursor.updated_at, last_id=cursor.id, scope=key)
+
+
+def _finish_first_pull(store: CacheStore, table: str, key: str) -> None:
+    saved = store.get_cursor(table, key)
+    store.set_cursor(
+        table,
+        last_updated_at=saved.last_updated_at if saved else None,
+        last_id=saved.last_id if saved else None,
+        scope=key,
+        full_sync=True,
+    )
+
+
+def _cursor_of(updated_at: str, row_id: str | None) -> Cursor:
+    return Cursor(datetime.fromisoformat(updated_at), row_id or NIL_UUID)
+
+
+def _position(cursor: Cursor) -> tuple[datetime, str]:
+    return cursor.updated_at, cursor.id
+
+
+class Puller:
+    """Brings the cache up to date with the server, scope by scope."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        writer: CacheWriter,
+        on_progress: Callable[[SyncProgress], None],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        overlap: timedelta = DEFAULT_OVERLAP,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be positive")
+        self._backend = backend
+        self._writer = writer
+        self._on_progress = on_progress
+        self._page_size = page_size
+        self._overlap = overlap
+
+    # ------------------------------------------------------------------------- cache reads
+    def query(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
+        """First column of a read-only query on the cache (runs on the calling thread)."""
+        with self._writer.database.read() as conn:
+            return list(conn.execute(sa.text(statement), dict(params)).scalars().all())
+
+    async def _cached_ids(self, table: str) -> set[str]:
+        t = SA_TABLES[table_spec(table).name]
+
+        def read() -> set[str]:
+            with self._writer.database.read() as conn:
+                return set(conn.execute(sa.select(t.c.id)).scalars().all())
+
+        return await asyncio.to_thread(read)
+
+    async def _is_empty(self, table: str) -> bool:
+        t = SA_TABLES[table_spec(table).name]
+
+        def read() -> bool:
+            with self._writer.database.read() as conn:
+                return conn.execute(sa.select(t.c.id).limit(1)).first() is None
+
+        return await asyncio.to_thread(read)
+
+    # ------------------------------------------------------------------------------ pulls
+    async def pull(self, plan: ScopePlan, now: datetime | None = None) -> PullOutcome:
+        """One pass over the plan. Network and session failures abort the pass (raised);
+        any other failure of a scope is recorded and the other scopes still pull."""
+        now = now or datetime.now(UTC)
+        outcome = PullOutcome()
+        progress: dict[str, list[int]] = {}
+        for entry in plan.entries:
+            if isinstance(entry, DerivedScope):
+                scopes = await asyncio.to_thread(entry.resolve, self.query, now)
+            else:
+                scopes = [entry]
+            for scope in scopes:
+                if scope in outcome.scopes:
+                    continue
+                outcome.scopes.append(scope)
+                try:
+                    outcome.rows += await self._pull_scope(scope, now, progress)
+                except (NetworkError, AuthError):
+                    raise
+                except (BackendError, CacheError, ValueError) as error:
+                    log.warning("pulling %s (%s) failed: %s", scope.table, scope.key, error)
+                    outcome.failures.append((scope, error))
+        for table, (done, _total) in progress.items():
+            self._on_progress(SyncProgress(table, done, done))
+        return outcome
+
+    async def _pull_scope(
+        self, scope: TableScope, now: datetime, progress: dict[str, list[int]]
+    ) -> int:
+        table = scope.table
+        saved = await self._writer.run(CacheStore.get_cursor, table, scope.key)
+        # A first pull cut short (the app closed) goes on from its cursor, still as a first
+        # pull: with progress, and to the end.
+        first = saved is None or saved.last_full_sync_at is None
+        start: Cursor | None = None
+        if saved is not None and saved.last_updated_at is not None:
+            start = _cursor_of(saved.last_updated_at, saved.last_id).rewound(self._overlap)
+        filters = scope.filters_at(now)
+        bulk = False
+        if first:
+            remaining = [*filters, after_cursor(start)] if start is not None else filters
+            total = await self._backend.count(table, remaining)
+            counts = progress.setdefault(table, [0, 0])
+            counts[1] += total
+            self._on_progress(SyncProgress(table, counts[0], counts[1]))
+            if total >= BULK_THRESHOLD and await self._is_empty(table):
+                # Indexes and the search index are built once at the end, not row by row.
+                await self._writer.run(CacheStore.begin_bulk_load, table)
+                bulk = True
+        pulled = 0
+        fetch: asyncio.Future[Page] | None = None
+
+        def request(cursor: Cursor | None) -> asyncio.Future[Page]:
+            return asyncio.ensure_future(
+                self._backend.pull_page(table, scope.columns, cursor, self._page_size, filters)
+            )
+
+        try:
+            fetch = request(start)
+            while fetch is not None:
+                page = await fetch
+                fetch = None
+                # Caught up at a short page. A first pull goes on to an empty page instead: a
+                # server may cap pages below the size asked for, and a first pull must be
+                # complete.
+                more = page.next_cursor is not None and (
+                    first or len(page.rows) >= self._page_size
+                )
+                if more:
+                    fetch = request(page.next_cursor)  # fetched while this page is stored
+                if not page.rows:
+                    continue
+                rows = complete_rows(table, page.rows)
+                await self._writer.run(_store_page, table, rows, scope.key, page.next_cursor)
+                pulled += len(rows)
+                if first:
+                    counts = progress[table]
+                    counts[0] += len(rows)
+                    self._on_progress(SyncProgress(table, counts[0], max(counts)))
+        finally:
+            if fetch is not None:
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):  # not needed now
+                    await fetch
+            if bulk:
+                await self._writer.run(CacheStore.finish_bulk_load, table)
+        if first:
+            await self._writer.run(_finish_first_pull, table, scope.key)
+        return pulled
+
+    # ----------------------------------------------------------------------- reconciliation
+    async def reconcile(
+        self, tables: Sequence[str], scopes: Sequence[TableScope], now: datetime | None = None
+    ) -> PullOutcome:
+        """Make each table hold exactly the rows its scopes see on the server: remove the rest
+        (deleted, or no longer visible) and fetch any visible row the cache lacks. A table
+        whose id lists cannot all be read is left as it is (and reported in `failures`);
+        network and session failures abort (raised). `rows` counts the rows removed."""
+        now = now or datetime.now(UTC)
+        grouped = scopes_by_table(scopes)
+        outcome = PullOutcome(scopes=list(scopes))
+        for table in tables:
+            try:
+                outcome.rows += await self._reconcile_table(table, grouped.get(table, []), now)
+            except (NetworkError, AuthError):
+                raise
+            except (BackendError, CacheError, ValueError) as error:
+                log.warning("reconciling %s failed: %s", table, error)
+                outcome.failures.extend((scope, error) for scope in grouped.get(table, []))
+        return outcome
+
+    async def _reconcile_table(
+        self, table: str, scopes: Sequence[TableScope], now: datetime
+    ) -> int:
+        present: set[str] = set()
+        for scope in scopes:
+            present |= await self._backend.select_ids(table, scope.filters_at(now))
+        removed = await self._writer.run(CacheStore.replace_scope, table, present)
+        missing = sorted(present - await self._cached_ids(table))
+        columns = readable_columns(table)
+        for start in range(0, len(missing), IDS_PER_CHUNK):
+            chunk = missing[start : start + IDS_PER_CHUNK]
+            rows = await self._backend.select(table, columns, [in_("id", chunk)])
+            if rows:
+                rows = complete_rows(table, rows)
+                await self._writer.run(CacheStore.upsert_rows, table, rows)
+        return removed
