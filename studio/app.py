@@ -1,39 +1,79 @@
-"""Composition root: builds the Qt application, its asyncio loop and the first window."""
+"""Composition root: the Qt application, its asyncio loop, the main window and the workspace.
+
+The window shows at once; the workspace (embedded server or Supabase project, cache, sync
+engine) opens in the background with progress in the status bar. Heavy modules (the cache,
+the backends, the screens) are imported only then, so they never delay the first frame.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+import time
 from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication
 
-from studio.server.embedded import EmbeddedPostgres
-from studio.server.workspace import (
-    APP_AUTHOR,
-    APP_NAME,
-    WorkspaceInfo,
-    default_data_dir,
-    default_log_dir,
-    start_local_workspace,
-)
-from studio.ui.startup_window import StartupWindow
+from studio import __version__
+from studio.core.paths import APP_AUTHOR, APP_NAME, AppPaths, app_paths
+from studio.core.settings import Settings, load_settings
+from studio.ui.actions import ActionRegistry
+from studio.ui.main_window import MainWindow, ScreenEntry, lazy_screen
+from studio.ui.placeholder_screen import placeholder_factory
+from studio.ui.settings_screen import SettingsScreen
+from studio.ui.theme import ThemeController
+from studio.ui.workspace_controller import WorkspaceController, WorkspaceOpener
 
 log = logging.getLogger(__name__)
 
+BENCH_MARK_ENV = "SHOPSTREAM_BENCH_MARK"
+EXIT_AFTER_SHOW_ENV = "SHOPSTREAM_EXIT_AFTER_SHOW"
+WINDOW_SHOWN_MARK = "shopstream-window-shown"
+_SCREENS = "studio.ui.screens"
 
-def _configure_file_logging() -> None:
+
+def screen_entries(settings_screen: SettingsScreen) -> list[ScreenEntry]:
+    """The sidebar, in order (Ctrl+1 … Ctrl+6). Later screens replace the placeholders here."""
+    soon = placeholder_factory
+    return [
+        ScreenEntry("dashboard", "Dashboard", soon(
+            "dashboard", "Dashboard",
+            "Goals, earnings and your next show at a glance arrive with the dashboard release. "
+            "Build lineups in Catalog and Shows meanwhile.", "▦"), symbol="▦"),
+        ScreenEntry("live", "Live", soon(
+            "live", "Live control room",
+            "Featuring products, flash sales and the live chat arrive with the control room "
+            "release.", "◉"), symbol="◉"),
+        ScreenEntry("catalog", "Catalog", lazy_screen(
+            f"{_SCREENS}.catalog_screen", "CatalogScreen",
+            soon("catalog", "Catalog", "The catalog is not part of this build.")), symbol="▤"),
+        ScreenEntry("shows", "Shows", lazy_screen(
+            f"{_SCREENS}.shows_screen", "ShowsScreen",
+            soon("shows", "Shows", "The show planner is not part of this build.")), symbol="▶"),
+        ScreenEntry("lineup_preview", "Lineup preview", lazy_screen(
+            f"{_SCREENS}.wholesaler_preview_screen", "WholesalerPreviewScreen",
+            soon("lineup_preview", "Lineup preview",
+                 "The wholesaler preview is not part of this build.")),
+            roles=frozenset({"wholesaler"}), symbol="◈"),
+        ScreenEntry("settings", "Settings", widget=settings_screen, symbol="⚙"),
+    ]
+
+
+def configure_logging(log_file: Path) -> None:
+    """A rotating log file (the CLI sets up the console). Messages never carry secrets."""
     try:
-        log_dir = default_log_dir()
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            log_dir / "studio.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(log_file, maxBytes=2_000_000, backupCount=3,
+                                      encoding="utf-8")
+    except OSError as exc:
+        log.warning("No log file (%s): logging to the console only", exc)
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
@@ -42,69 +82,129 @@ def _configure_file_logging() -> None:
         root.setLevel(logging.INFO)
 
 
-class _LocalWorkspace:
-    """Starts the local workspace and remembers the server, to stop it on exit."""
+def app_icon() -> QIcon:
+    """The window icon, drawn (no image files to ship): a rounded tile with a play mark."""
+    icon = QIcon()
+    for size in (16, 32, 64, 128):
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor("#2f6fdb"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
+        painter.setPen(QColor("#ffffff"))
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(int(size * 0.62))
+        painter.setFont(font)
+        painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, "S")
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
 
-    def __init__(self) -> None:
-        self.server = EmbeddedPostgres(default_data_dir())
 
-    def start(self) -> WorkspaceInfo:
-        _server, info = start_local_workspace(server=self.server)
-        log.info("Local workspace ready at %s (%s products)", info.url, info.product_count)
-        return info
+class Studio:
+    """Builds the window and its parts and wires them to the workspace controller."""
 
-    def shutdown(self) -> None:
-        if self.server.started_here:
-            try:
-                self.server.stop()
-            except Exception:
-                log.exception("Could not stop the local server")
+    def __init__(self, app: QApplication, paths: AppPaths, settings: Settings, *,
+                 opener: WorkspaceOpener | None = None) -> None:
+        self.app = app
+        self.actions = ActionRegistry(app)
+        self.theme = ThemeController(app, settings.appearance.theme)
+        self.controller = WorkspaceController(paths, settings, opener=opener)
+        self.settings_screen = SettingsScreen(
+            self.actions, settings=settings, paths=paths,
+            on_apply=self.controller.apply_request, on_sign_out=self.controller.sign_out,
+            on_theme=self._set_theme)
+        self.window = MainWindow(screen_entries(self.settings_screen), self.actions)
+        self.window.setWindowIcon(app.windowIcon())
+        self.window.restore_window(settings.window.geometry, settings.window.state)
+        self.window.navigate(settings.window.last_screen)
+        self.controller.attach(self.window, self.settings_screen)
+        self.window.set_close_guard(self.request_quit)
+        self.window.quit_requested.connect(self.window.close)
+        self.finished = asyncio.Event()
+        self._quitting = False
+
+    def _set_theme(self, theme: str) -> None:
+        self.theme.set_preference(theme)
+        self.controller.update_settings(theme=theme)
+
+    def request_quit(self) -> None:
+        """Window closed, Ctrl+Q or a signal: shut the workspace down, then end the loop."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self._shutdown_task = asyncio.ensure_future(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        try:
+            self.controller.remember_window()
+            self.window.hide()
+            await self.controller.shutdown()
+        except Exception:
+            log.exception("Shutdown did not finish cleanly")
+        finally:
+            self.window.close_now()
+            self.finished.set()
+
+    def on_first_exposed(self) -> None:
+        if os.environ.get(BENCH_MARK_ENV):
+            print(f"{WINDOW_SHOWN_MARK} {time.time():.6f}", flush=True)
+        log.info("Window shown %.0f ms after start", (time.perf_counter() - _STARTED) * 1000)
+        if os.environ.get(EXIT_AFTER_SHOW_ENV):
+            QTimer.singleShot(0, self.window.close)
+            return
+        self.controller.open_in_background()
+
+    async def run(self) -> None:
+        """Show the window, open the workspace once it is on screen, return after shutdown."""
+        self.window.first_exposed.connect(self.on_first_exposed)
+        self.window.show()
+        await self.finished.wait()
 
 
-def _close_on_signals(window: StartupWindow) -> None:
-    """Ctrl+C / SIGTERM close the window, so shutdown (stopping the server) still runs."""
+def close_on_signals(studio: Studio) -> None:
+    """SIGINT / SIGTERM close the window, so the clean shutdown still runs."""
 
     def close(_signum: int, _frame: object) -> None:
-        window.close()
+        QTimer.singleShot(0, studio.window.close)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, close)
-    # Python only runs signal handlers between bytecodes; a timer keeps them flowing
-    # while Qt sits in its C++ event loop.
-    heartbeat = QTimer(window)
+    # Python runs signal handlers between bytecodes only; a timer keeps them flowing
+    # while Qt waits in its C++ event loop.
+    heartbeat = QTimer(studio.window)
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(200)
 
 
-async def _run(window: StartupWindow, workspace: _LocalWorkspace) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    closed = asyncio.Event()
-    app.lastWindowClosed.connect(closed.set)
-    startup = asyncio.ensure_future(window.run_startup(workspace.start))
-    await closed.wait()
-    startup.cancel()
+_STARTED = time.perf_counter()
 
 
 def main() -> int:
-    """Open ShopStream Studio; returns when the last window closes."""
-    _configure_file_logging()
+    """Open ShopStream Studio; returns when the window has closed and the workspace with it."""
+    paths = app_paths()
+    configure_logging(paths.log_file)
+    settings = load_settings(paths.settings_file)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
-    app.setOrganizationName(APP_AUTHOR)
     app.setApplicationDisplayName(APP_NAME)
-    # The asyncio loop ends the app (see _run), not Qt on its own.
+    app.setOrganizationName(APP_AUTHOR)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("shopstream-studio")
+    app.setWindowIcon(app_icon())
+    # The asyncio side ends the app after a clean shutdown, not Qt on its own.
     app.setQuitOnLastWindowClosed(False)
-
-    window = StartupWindow()
-    _close_on_signals(window)
-    window.show()
-    workspace = _LocalWorkspace()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
     try:
-        qasync.run(_run(window, workspace))
-    except asyncio.CancelledError:
-        pass
+        studio = Studio(app, paths, settings)
+        close_on_signals(studio)
+        with loop:
+            loop.run_until_complete(studio.run())
     finally:
-        workspace.shutdown()
+        asyncio.set_event_loop(None)
     return 0

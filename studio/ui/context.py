@@ -1,0 +1,61 @@
+"""What every screen receives from the shell: cache reads, the write path, sync signals, actions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.sync.cache import CacheReader, Operation
+
+T = TypeVar("T")
+
+
+class SyncSignals(QObject):
+    """Qt face of the sync engine. The shell's bridge emits these; screens only listen.
+
+    `tables_changed` carries the cache tables whose rows changed since the last frame tick
+    (bursts are coalesced into one emission per tick).
+    """
+
+    tables_changed = Signal(frozenset)
+    # (state name: "online" | "syncing" | "offline" | "error", pending op count, detail text)
+    status_changed = Signal(str, int, str)
+    # (table, done rows, total rows or -1 when unknown)
+    progress = Signal(str, int, int)
+    # (op id, target table or function, human message, sqlstate or "", field name or "")
+    op_rejected = Signal(str, str, str, str, str)
+
+
+@dataclass
+class ScreenContext:
+    """Everything a screen may use. Screens hold no business rules and never do I/O themselves.
+
+    - `read(fn, *args)` runs a cache read on the reader thread and returns its result to the
+      UI thread as an awaitable: `rows = await ctx.read(CacheReader.lineup, show_id)`.
+    - `submit(op)` applies a write to the cache and queues it for the server (the outbox);
+      the returned awaitable resolves to the op id once it is durable locally.
+    - `user_id` / `roles` / `profile_ids` describe who is signed in
+      (roles: "host", "wholesaler", "customer", "admin"; profile_ids: role -> profile row id).
+    """
+
+    reader: CacheReader
+    submit: Callable[[Operation], Awaitable[str]]
+    signals: SyncSignals
+    user_id: str | None = None
+    roles: frozenset[str] = frozenset()
+    profile_ids: dict[str, str] = field(default_factory=dict)
+    _reads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-read")
+    )
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reads, lambda: fn(self.reader, *args, **kwargs))
+
+    def close(self) -> None:
+        self._reads.shutdown(wait=False, cancel_futures=True)

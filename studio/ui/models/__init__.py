@@ -1,0 +1,1 @@
+"""Qt item models over the offline cache, one per view."""

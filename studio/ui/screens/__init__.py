@@ -1,0 +1,1 @@
+"""The studio's screens, each plugged into the main window by the shell."""

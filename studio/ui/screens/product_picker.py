@@ -1,0 +1,112 @@
+"""A quick catalog picker for the lineup builder: type to search, select, Enter adds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from typing import Any
+from uuid import UUID
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.money import format_money
+from studio.sync.cache import CacheReader, cents_to_decimal
+from studio.ui.context import ScreenContext
+
+RESULT_LIMIT = 50
+SEARCH_DELAY_MS = 120
+
+
+class ProductPicker(QDialog):
+    """Search live-eligible active products; `picked` carries the chosen product ids."""
+
+    picked = Signal(list)
+
+    def __init__(
+        self, ctx: ScreenContext, in_lineup: Collection[UUID], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add from catalog")
+        self.setObjectName("product_picker")
+        self.resize(560, 480)
+        self._ctx = ctx
+        self._in_lineup = {str(pid) for pid in in_lineup}
+        self._generation = 0
+        self._task: asyncio.Task[Any] | None = None
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search the catalog: name, brand, tags…")
+        self.search.setClearButtonEnabled(True)
+        self.results = QListWidget()
+        self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: palette(placeholder-text);")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.add_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.add_button.setText("Add to lineup")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+
+        self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _text: self._timer.start())
+        self.search.returnPressed.connect(self._accept)
+        self.results.itemDoubleClicked.connect(lambda _item: self._accept())
+        self.results.itemSelectionChanged.connect(self._update_button)
+        self._update_button()
+        self.run_search()
+
+    def run_search(self) -> None:
+        self._task = asyncio.ensure_future(self.search_now())
+
+    async def search_now(self) -> None:
+        self._generation += 1
+        generation, query = self._generation, self.search.text().strip() or None
+        rows = await self._ctx.read(
+            CacheReader.search_products, query, live_eligible=True, status="active",
+            sort="relevance" if query else "name", limit=RESULT_LIMIT)
+        if generation != self._generation:
+            return
+        self.results.clear()
+        for row in rows:
+            retail = format_money(cents_to_decimal(row["retail_price_cents"]))
+            text = f"{row['name']}  ·  {retail} retail  ·  {row['stock_quantity']} in stock"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, row["id"])
+            if row["id"] in self._in_lineup:
+                item.setText(text + "  (already in the lineup)")
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            self.results.addItem(item)
+        more = " (showing the first 50)" if len(rows) == RESULT_LIMIT else ""
+        self.status.setText(f"{len(rows)} products{more}" if rows else "No matching products")
+        if self.results.count() and not self.results.selectedItems():
+            for index in range(self.results.count()):
+                if self.results.item(index).flags() & Qt.ItemFlag.ItemIsEnabled:
+                    self.results.setCurrentRow(index)
+                    break
+
+    def _update_button(self) -> None:
+        self.add_button.setEnabled(bool(self.results.selectedItems()))
+
+    def _accept(self) -> None:
+        ids = [item.data(Qt.ItemDataRole.UserRole) for item in self.results.selectedItems()]
+        if ids:
+            self.picked.emit(ids)
+            self.accept()

@@ -1,0 +1,231 @@
+"""The status bar: connection badge, changes waiting, first-sync progress, who is signed in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStatusBar,
+    QWidget,
+)
+
+if TYPE_CHECKING:  # the context pulls in the cache; keep it off the start-up path
+    from studio.ui.context import SyncSignals
+
+# The badge always says its state in words (and a symbol); the colour only repeats it.
+BADGES: dict[str, tuple[str, str]] = {
+    "connecting": ("◌", "Connecting…"),
+    "online": ("●", "Online"),
+    "syncing": ("⟳", "Syncing…"),
+    "offline": ("◐", "Offline"),
+    "error": ("✕", "Sync error"),
+    "closed": ("✕", "No workspace"),
+    "signed_out": ("○", "Signed out"),
+}
+OFFLINE_QUEUED = "Offline — changes queued"
+
+# What a table is called in words on the progress bar.
+TABLE_WORDS: dict[str, str] = {
+    "products": "catalog",
+    "categories": "categories",
+    "wholesalers": "wholesalers",
+    "live_stream_sessions": "shows",
+    "live_products": "lineups",
+    "influencer_goals": "goals",
+    "influencer_earnings": "earnings",
+    "influencer_achievements": "achievements",
+    "notifications": "notifications",
+}
+
+
+def badge_text(state: str, pending: int) -> str:
+    symbol, words = BADGES.get(state, ("?", state.capitalize() or "Unknown"))
+    if state == "offline" and pending > 0:
+        words = OFFLINE_QUEUED
+    return f"{symbol} {words}"
+
+
+def pending_text(pending: int) -> str:
+    if pending <= 0:
+        return ""
+    return f"{pending:,} change{'s' if pending != 1 else ''} waiting"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]
+
+
+def progress_text(table: str, done: int, total: int) -> str:
+    words = TABLE_WORDS.get(table, table.replace("_", " "))
+    if total < 0:
+        return f"Syncing {words} {done:,}"
+    return f"Syncing {words} {done:,} / {total:,}"
+
+
+class SyncStatusBar(QStatusBar):
+    """Listens to SyncSignals (`bind`) and shows the state of the workspace in words."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeGripEnabled(False)
+        self.setContentsMargins(6, 0, 0, 2)
+        self.badge = QLabel()
+        self.badge.setObjectName("syncBadge")
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("pendingLabel")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("syncProgress")
+        self.progress_bar.setMaximumWidth(320)
+        self.progress_bar.setMinimumWidth(220)
+        self.progress_bar.setTextVisible(True)
+        # Words for busy work without a total (Fusion draws no text on a busy bar).
+        self.activity_label = QLabel()
+        self.activity_label.setObjectName("activityLabel")
+        self.rejection_button = QPushButton()
+        self.rejection_button.setObjectName("rejectionButton")
+        self.rejection_button.setFlat(True)
+        self.rejection_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.rejection_button.clicked.connect(self.show_rejection_details)
+        self.identity_label = QLabel()
+        self.identity_label.setObjectName("identityLabel")
+        self.identity_label.setContentsMargins(0, 0, 8, 0)
+
+        self.addWidget(self.badge)
+        self.addWidget(self.pending_label)
+        self.addWidget(self.progress_bar)
+        self.addWidget(self.activity_label)
+        self.addWidget(self.rejection_button, 1)
+        self.addPermanentWidget(self.identity_label)
+
+        self.state = ""
+        self.pending = 0
+        self._progress_table = ""
+        self._rejection: tuple[str, str, str, str, str] | None = None
+        self._signals: SyncSignals | None = None
+        self.progress_bar.hide()
+        self.activity_label.hide()
+        self.rejection_button.hide()
+        self.set_state("connecting", 0, "")
+
+    def bind(self, signals: SyncSignals) -> None:
+        """Follow `signals` (a new workspace brings new signals; the old ones are let go)."""
+        if self._signals is not None:
+            for signal, slot in self._connections(self._signals):
+                signal.disconnect(slot)
+        self._signals = signals
+        for signal, slot in self._connections(signals):
+            signal.connect(slot)
+
+    def _connections(self, signals: SyncSignals) -> list[tuple[object, object]]:
+        return [
+            (signals.status_changed, self.set_state),
+            (signals.progress, self.set_progress),
+            (signals.op_rejected, self.set_rejection),
+        ]
+
+    # ----------------------------------------------------------------- slots
+
+    def set_state(self, state: str, pending: int, detail: str) -> None:
+        self.state, self.pending = state, pending
+        text = badge_text(state, pending)
+        self.badge.setText(text)
+        self.badge.setProperty("state", state)
+        self.badge.setAccessibleName(f"Connection: {text[2:]}")
+        self.badge.setToolTip(detail or text[2:])
+        # A dynamic property only restyles after a re-polish.
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
+        words = pending_text(pending)
+        self.pending_label.setText(words)
+        self.pending_label.setVisible(bool(words))
+        if state != "syncing":
+            self.hide_progress()
+
+    def set_progress(self, table: str, done: int, total: int) -> None:
+        if total >= 0 and done >= total:
+            if table == self._progress_table:
+                self.hide_progress()
+            return
+        self._progress_table = table
+        bar = self.progress_bar
+        if total < 0:
+            bar.setRange(0, 0)  # busy indicator: the total is not known
+        else:
+            bar.setRange(0, max(total, 1))
+            bar.setValue(done)
+        text = progress_text(table, done, total)
+        bar.setFormat(text)
+        bar.setToolTip(text)
+        self._show_bar(busy_text=text if total < 0 else "")
+
+    def show_busy(self, text: str) -> None:
+        """Indeterminate progress with words, e.g. while a workspace opens."""
+        self._progress_table = ""
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setFormat(text)
+        self.progress_bar.setToolTip(text)
+        self._show_bar(busy_text=text)
+
+    def _show_bar(self, *, busy_text: str) -> None:
+        self.progress_bar.setMaximumWidth(140 if busy_text else 320)
+        self.progress_bar.setMinimumWidth(140 if busy_text else 220)
+        self.activity_label.setText(busy_text)
+        self.activity_label.setVisible(bool(busy_text))
+        self.progress_bar.show()
+
+    @property
+    def progress_text(self) -> str:
+        """What the progress shows in words ("" when hidden)."""
+        if self.progress_bar.isHidden():
+            return ""
+        return self.activity_label.text() or self.progress_bar.format()
+
+    def hide_progress(self) -> None:
+        self._progress_table = ""
+        self.progress_bar.hide()
+        self.activity_label.hide()
+
+    def set_rejection(self, op_id: str, target: str, message: str, sqlstate: str,
+                      field: str) -> None:
+        self._rejection = (op_id, target, message, sqlstate, field)
+        first_line = message.strip().splitlines()[0] if message.strip() else "no reason given"
+        self.rejection_button.setText(f"⚠ Change refused: {first_line}")
+        self.rejection_button.setToolTip("Show what the server refused and why")
+        self.rejection_button.show()
+
+    def clear_rejection(self) -> None:
+        self._rejection = None
+        self.rejection_button.hide()
+
+    def rejection_details(self) -> str:
+        if self._rejection is None:
+            return ""
+        op_id, target, message, sqlstate, field = self._rejection
+        lines = [_sentence(message) or "The server refused the change.", ""]
+        lines.append(f"What: {target.replace('_', ' ')}")
+        if field:
+            lines.append(f"Field: {field.replace('_', ' ')}")
+        if sqlstate:
+            lines.append(f"Server code: {sqlstate}")
+        lines.append(f"Change id: {op_id}")
+        lines += ["", "The change was undone in the studio; nothing else was affected."]
+        return "\n".join(lines)
+
+    def show_rejection_details(self) -> None:
+        if self._rejection is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Change refused", self.rejection_details(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("rejectionDetails")
+        box.finished.connect(self.clear_rejection)
+        box.open()
+
+    def set_identity(self, text: str) -> None:
+        self.identity_label.setText(text)
+        self.identity_label.setToolTip(text)

@@ -1,0 +1,117 @@
+"""The sync engine's listener that re-emits its news as SyncSignals on the Qt thread.
+
+The engine (and the cache writer behind it) may call from any thread. Table changes and
+progress arrive in bursts, so they are gathered and emitted at most once per frame tick
+(~16 ms): one `tables_changed` with the union of the tables, the latest progress per table.
+Status changes and rejections are delivered one by one, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from studio.ui.context import SyncSignals
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 16
+
+
+class SyncBridge(QObject):
+    """Plain-Python listener (`on_status`, `on_progress`, `on_tables_changed`, `on_op_rejected`)
+    in front of a `SyncSignals`. Create it on the Qt thread."""
+
+    # Internal hops to the Qt thread (queued connections: safe from any thread, keep order).
+    _wake = Signal()
+    _status = Signal(str, int, str)
+    _rejected = Signal(str, str, str, str, str)
+
+    def __init__(self, signals: SyncSignals | None = None, parent: QObject | None = None,
+                 *, frame_ms: int = FRAME_MS) -> None:
+        super().__init__(parent)
+        self.signals = signals if signals is not None else SyncSignals(self)
+        self._lock = threading.Lock()
+        self._tables: set[str] = set()
+        self._progress: dict[str, tuple[int, int]] = {}
+        self._engine: Any = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(frame_ms)
+        self._timer.timeout.connect(self.flush)
+        queued = Qt.ConnectionType.QueuedConnection
+        self._wake.connect(self._start_tick, queued)
+        self._status.connect(self._deliver_status, queued)
+        self._rejected.connect(self.signals.op_rejected, queued)
+
+    # ----------------------------------------------------------------- engine side (any thread)
+
+    def on_tables_changed(self, tables: frozenset[str]) -> None:
+        with self._lock:
+            wake = not self._tables and not self._progress
+            self._tables.update(tables)
+        if wake and tables:
+            self._wake.emit()
+
+    def on_progress(self, progress: Any) -> None:
+        total = progress.total if progress.total is not None else -1
+        with self._lock:
+            wake = not self._tables and not self._progress
+            self._progress[str(progress.table)] = (int(progress.done), int(total))
+        if wake:
+            self._wake.emit()
+
+    def on_status(self, status: Any) -> None:
+        self._status.emit(str(status.state), int(status.pending_ops), str(status.detail or ""))
+
+    def on_op_rejected(self, rejection: Any) -> None:
+        self._rejected.emit(
+            str(rejection.op_id), str(rejection.target), str(rejection.message),
+            str(rejection.sqlstate or ""), str(getattr(rejection, "field", None) or ""),
+        )
+
+    # ----------------------------------------------------------------- Qt thread
+
+    def attach(self, engine: Any) -> None:
+        """Listen to `engine` (anything with `add_listener`); detaches from a previous one."""
+        self.detach()
+        engine.add_listener(self)
+        self._engine = engine
+
+    def detach(self) -> None:
+        engine, self._engine = self._engine, None
+        remove = getattr(engine, "remove_listener", None)
+        if remove is not None:
+            try:
+                remove(self)
+            except Exception:  # a closed engine may have dropped its listeners already
+                log.debug("remove_listener failed", exc_info=True)
+        with self._lock:
+            self._tables.clear()
+            self._progress.clear()
+        self._timer.stop()
+
+    def _start_tick(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Emit what gathered since the last tick (normally called by the frame timer)."""
+        with self._lock:
+            tables, self._tables = frozenset(self._tables), set()
+            progress, self._progress = self._progress, {}
+        for table, (done, total) in progress.items():
+            self.signals.progress.emit(table, done, total)
+        if tables:
+            self.signals.tables_changed.emit(tables)
+
+    def _deliver_status(self, state: str, pending: int, detail: str) -> None:
+        # Progress gathered before this status belongs before it: never after "online".
+        with self._lock:
+            progress, self._progress = self._progress, {}
+        for table, (done, total) in progress.items():
+            self.signals.progress.emit(table, done, total)
+        self.signals.status_changed.emit(state, pending, detail)
