@@ -27,6 +27,7 @@ from studio.sync.filters import (
     after_cursor,
     and_,
     check_identifier,
+    column_list,
     compile_filters_sql,
     compile_order_sql,
     eq,
@@ -114,6 +115,23 @@ class PermissionDenied(BackendError):
 
 class NotFound(BackendError):
     """The row, table or function asked for does not exist (or is not visible)."""
+
+
+async def keyset_page(
+    select: Callable[..., Any],
+    table: str,
+    columns: Sequence[str],
+    cursor: Cursor | None,
+    limit: int,
+    scope_filters: Sequence[Condition] = (),
+) -> Page:
+    """`pull_page` for any backend, through its own `select`: the rows after `cursor` in
+    (updated_at, id) order, always carrying those two columns for the next cursor."""
+    wanted = column_list(columns)
+    wanted += [c for c in ("updated_at", "id") if c not in wanted]
+    filters = [*scope_filters, after_cursor(cursor)] if cursor else list(scope_filters)
+    rows = await select(table, wanted, filters, KEYSET_ORDER, limit=limit)
+    return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
 
 
 def backend_error(

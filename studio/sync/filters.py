@@ -32,6 +32,20 @@ def check_identifier(name: str) -> str:
     return name
 
 
+def column_list(columns: Sequence[str]) -> list[str]:
+    """Checked column names; an explicit, non-empty list is required (no `*`)."""
+    if isinstance(columns, str) or not columns:
+        raise ValueError("list the columns explicitly, e.g. ['id', 'name']")
+    return [check_identifier(c) for c in columns]
+
+
+def row_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A row to write, its column names checked."""
+    if not isinstance(values, Mapping):
+        raise ValueError(f"expected a mapping of column names to values, got {values!r}")
+    return {check_identifier(k): v for k, v in values.items()}
+
+
 @dataclass(frozen=True)
 class Filter:
     """One condition on one column. Build them with eq(), in_(), is_null(), ..."""

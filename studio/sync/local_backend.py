@@ -11,7 +11,6 @@ import psycopg
 from psycopg import sql
 
 from studio.sync.backend import (
-    KEYSET_ORDER,
     AuthError,
     AuthSession,
     AuthUser,
@@ -25,9 +24,10 @@ from studio.sync.backend import (
     Order,
     Page,
     UserProfiles,
-    after_cursor,
     check_identifier,
+    keyset_page,
 )
+from studio.sync.filters import row_values
 from studio.sync.local_auth import (
     RememberedUser,
     banned,
@@ -49,12 +49,10 @@ from studio.sync.local_rpc import (
 from studio.sync.local_sql import (
     Statement,
     check_paging,
-    columns_of,
     count_statement,
     delete_statement,
     ids_statement,
     request_settings,
-    row_of,
     select_statement,
     update_statement,
     upsert_statement,
@@ -237,11 +235,7 @@ class LocalBackend:
         limit: int,
         scope_filters: Sequence[Condition] = (),
     ) -> Page:
-        wanted = columns_of(columns)
-        wanted += [c for c in ("updated_at", "id") if c not in wanted]
-        filters = [*scope_filters, after_cursor(cursor)] if cursor else list(scope_filters)
-        rows = await self.select(table, wanted, filters, KEYSET_ORDER, limit=limit)
-        return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
+        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters)
 
     async def count(self, table: str, scope_filters: Sequence[Condition] = ()) -> int:
         """How many rows of `table` the user sees under the filters (`count=exact`)."""
@@ -323,7 +317,7 @@ class LocalBackend:
         the value of a scalar or JSON function, a list of row dicts for set-returning ones,
         None for void."""
         name = check_identifier(function)
-        body = row_of(params or {})
+        body = row_values(params or {})
         signature = await self._signature(name, body)
         statement = rpc_statement(signature, body, self._max_rows)
         try:

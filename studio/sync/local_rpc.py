@@ -9,7 +9,8 @@ from typing import Any
 from psycopg import sql
 
 from studio.sync.backend import backend_error
-from studio.sync.local_sql import Statement, as_json_array, json_text, row_of
+from studio.sync.filters import row_values
+from studio.sync.local_sql import Statement, as_json_array, json_text
 
 # The overloads of a public function, with their input arguments (types fully qualified: the
 # lookup runs with an empty search_path) and what they return.
@@ -98,7 +99,7 @@ def rpc_statement(
     Arguments are read from the JSON body with `json_to_record`, exactly as PostgREST converts
     them; only the parameters given are passed, so the others take their defaults.
     """
-    body = row_of(params)
+    body = row_values(params)
     types = dict(signature.arguments)
     given = [n for n, _ in signature.arguments if n in body]
     function = sql.Identifier("public", signature.name)

@@ -20,6 +20,7 @@ from studio.sync.backend import (
     compile_filters_sql,
     compile_order_sql,
 )
+from studio.sync.filters import column_list, row_values
 
 # What PostgREST puts on the search_path of every request (config.toml: extra_search_path).
 SEARCH_PATH = "public, extensions"
@@ -73,20 +74,6 @@ def request_settings(claims: Mapping[str, Any]) -> Statement:
     return query, [item for pair in settings.items() for item in pair]
 
 
-def columns_of(columns: Sequence[str]) -> list[str]:
-    """Checked column names; an explicit, non-empty list is required (no `*`)."""
-    if isinstance(columns, str) or not columns:
-        raise ValueError("list the columns explicitly, e.g. ['id', 'name']")
-    return [check_identifier(c) for c in columns]
-
-
-def row_of(values: Mapping[str, Any]) -> dict[str, Any]:
-    """A row to write, its column names checked."""
-    if not isinstance(values, Mapping):
-        raise ValueError(f"expected a mapping of column names to values, got {values!r}")
-    return {check_identifier(k): v for k, v in values.items()}
-
-
 def _table(table: str) -> sql.Composable:
     return sql.Identifier("public", check_identifier(table))
 
@@ -96,7 +83,7 @@ def _target_columns(columns: Sequence[str] | None) -> sql.Composable:
     # as effective_price) resolve as PostgREST resolves them.
     if columns is None:
         return sql.SQL("{}.*").format(_TARGET)
-    return sql.SQL(", ").join(sql.Identifier("_t", c) for c in columns_of(columns))
+    return sql.SQL(", ").join(sql.Identifier("_t", c) for c in column_list(columns))
 
 
 def as_json_array(statement: sql.Composable) -> sql.Composable:
@@ -185,7 +172,7 @@ def upsert_statement(
     Like PostgREST, a merge sets every column of the payload (the conflict columns too), so the
     user needs the update privilege on all of them; ignoring needs only the insert privilege.
     """
-    body = [row_of(r) for r in rows]
+    body = [row_values(r) for r in rows]
     if not body:
         raise ValueError("nothing to write: no rows given")
     keys = list(body[0])
@@ -227,7 +214,7 @@ def update_statement(
     columns: Sequence[str] | None = None,
 ) -> Statement:
     """`PATCH /table?filters` with the JSON body `values`."""
-    body = row_of(values)
+    body = row_values(values)
     if not body:
         raise ValueError("an update needs at least one column to set")
     require_filters(filters, "update")

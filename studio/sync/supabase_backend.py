@@ -16,7 +16,6 @@ from supabase_auth.constants import STORAGE_KEY
 from supabase_auth.types import AuthChangeEvent
 
 from studio.sync.backend import (
-    KEYSET_ORDER,
     AuthError,
     AuthSession,
     AuthUser,
@@ -29,14 +28,14 @@ from studio.sync.backend import (
     Order,
     Page,
     UserProfiles,
-    after_cursor,
     check_identifier,
     gt,
+    keyset_page,
 )
+from studio.sync.filters import column_list, row_values
 from studio.sync.session_store import SessionStore
 from studio.sync.supabase_auth_storage import SessionStoreAuthStorage
 from studio.sync.supabase_query import (
-    column_list,
     conflict_target,
     embeds,
     error_from_response,
@@ -46,7 +45,6 @@ from studio.sync.supabase_query import (
     refuse_related,
     require_filters,
     return_method,
-    row_values,
     rows_body,
     to_json,
 )
@@ -241,11 +239,7 @@ class SupabaseBackend:
         limit: int,
         scope_filters: Sequence[Condition] = (),
     ) -> Page:
-        wanted = column_list(columns)
-        wanted += [c for c in ("updated_at", "id") if c not in wanted]
-        filters = [*scope_filters, after_cursor(cursor)] if cursor else list(scope_filters)
-        rows = await self.select(table, wanted, filters, KEYSET_ORDER, limit=limit)
-        return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
+        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters)
 
     async def select_ids(self, table: str, scope_filters: Sequence[Condition] = ()) -> set[str]:
         ids: set[str] = set()

@@ -23,6 +23,7 @@ from studio.sync.backend import (
     backend_error,
     check_identifier,
 )
+from studio.sync.filters import row_values
 
 _SQLSTATE = re.compile(r"^[0-9A-Z]{5}$")
 # Characters PostgREST reserves inside `in.(...)` lists and `or=(...)` trees (`{` starts an
@@ -168,18 +169,6 @@ def error_from_response(response: httpx.Response) -> BackendError:
 
 
 # ------------------------------------------------------------------------ request bodies
-
-
-def column_list(columns: Sequence[str]) -> list[str]:
-    if isinstance(columns, str) or not columns:
-        raise ValueError("list the columns explicitly, e.g. ['id', 'name']")
-    return [check_identifier(c) for c in columns]
-
-
-def row_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    if not isinstance(values, Mapping):
-        raise ValueError(f"expected a mapping of column names to values, got {values!r}")
-    return {check_identifier(k): v for k, v in values.items()}
 
 
 def require_filters(filters: Sequence[Condition], action: str) -> None:
