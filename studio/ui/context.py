@@ -58,4 +58,6 @@ class ScreenContext:
         return await loop.run_in_executor(self._reads, lambda: fn(self.reader, *args, **kwargs))
 
     def close(self) -> None:
-        self._reads.shutdown(wait=False, cancel_futures=True)
+        # Wait for a read already running (milliseconds): its result must not be handed to an
+        # event loop, or widgets, that are gone by the time it finishes.
+        self._reads.shutdown(wait=True, cancel_futures=True)

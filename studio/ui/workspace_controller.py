@@ -240,6 +240,8 @@ class WorkspaceController:
             catalog, shows = window.screen("catalog"), window.screen("shows")
             if hasattr(catalog, "add_to_lineup_requested") and hasattr(shows, "add_products"):
                 catalog.add_to_lineup_requested.connect(shows.add_products)
+                # Show where the products went (or why they could not be added).
+                catalog.add_to_lineup_requested.connect(lambda _ids: window.navigate("shows"))
             rate = getattr(workspace, "host_commission_rate", None)
             if rate is not None and hasattr(shows, "set_commission_rate"):
                 shows.set_commission_rate(rate, "from your host profile")

@@ -88,6 +88,8 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
             task.cancel()
         if pending:
             _drive(lambda: all(task.done() for task in pending), 2.0)
+        # Deliver callbacks other threads queued for this loop while it still exists.
+        _drive(lambda: False, 0.05)
         qapp.aboutToQuit.disconnect(loop._after_run_forever)
         # loop.stop() would call QApplication.exit(), which outside exec() leaves the app
         # unable to activate windows for the rest of the session: clear the flag instead.

@@ -24,7 +24,15 @@ from PySide6.QtWidgets import QApplication
 from studio.ui.actions import ActionRegistry
 from studio.ui.lineup_ops import SHOW_INSERT_COLUMNS
 from studio.ui.models.lineup_model import PRODUCT_IDS_MIME
-from studio.ui.models.shows_model import CODE, ITEMS, STARTS, STATUS, TITLE, ShowsModel
+from studio.ui.models.shows_model import (
+    CODE,
+    ITEMS,
+    SHOW_ID_ROLE,
+    STARTS,
+    STATUS,
+    TITLE,
+    ShowsModel,
+)
 from studio.ui.screens.shows_screen import NOT_A_HOST, ShowsScreen
 
 LINEUP_ACTIONS = {
@@ -197,17 +205,34 @@ def test_a_finished_show_cannot_be_edited(qtbot, run, shows) -> None:
     assert screen.editor.title.isEnabled() and actions.action("lineup.remove").isEnabled()
 
 
-def test_adding_without_a_selected_show_explains_what_to_do(qtbot, run, shows) -> None:
+def test_adding_without_a_selected_show_goes_to_the_next_upcoming_show(
+        qtbot, run, shows) -> None:
     screen = open_screen(qtbot, run, shows)
+    assert screen.lineup.show_id is None
+    screen.add_products([product_id(5)])
+    settle(qtbot, run, screen)
+    settle(qtbot, run, screen.lineup)
+    # Show 1 is the only scheduled one (show 2 is live, show 3 ended).
+    assert screen.lineup.show_id == show_id(1)
+    assert screen.list.currentIndex().data(SHOW_ID_ROLE) == show_id(1)
+    (op,) = shows.outbox()
+    assert (op.target, op.payload["session_id"], op.payload["product_id"]) == (
+        "live_products", show_id(1), product_id(5))
+
+
+def test_adding_with_no_show_to_plan_explains_what_to_do(qtbot, run, fake_context) -> None:
+    ctx = host_context(fake_context, [show_row(3, title="Old show", status="ended")])
+    screen = open_screen(qtbot, run, ctx)
     screen.add_products([product_id(1)])
     settle(qtbot, run, screen)
     assert screen.placeholder.text() == "Select a show first, then add the products again."
+    assert ctx.outbox() == []
     screen.new_show()
     screen.add_products([product_id(1)])
     settle(qtbot, run, screen)
     assert screen.editor.error_text("form") == (
         "Create the show first, then add the products again.")
-    assert shows.outbox() == []
+    assert ctx.outbox() == []
 
 
 def test_product_drags_are_accepted_once_a_show_is_selected(qtbot, run, shows) -> None:

@@ -71,6 +71,17 @@ class ShowsModel(QAbstractTableModel):
                 return row
         return -1
 
+    def next_upcoming(self, now: datetime) -> str | None:
+        """The id of the scheduled show starting soonest from `now` (or the latest scheduled
+        one when all are overdue): where "Add to lineup" goes when no show is selected."""
+        scheduled = [r.show for r in self._rows if r.show.status.value == "scheduled"]
+        if not scheduled:
+            return None
+        upcoming = [s for s in scheduled if s.scheduled_start >= now]
+        if upcoming:
+            return str(min(upcoming, key=lambda s: s.scheduled_start).id)
+        return str(max(scheduled, key=lambda s: s.scheduled_start).id)
+
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 

@@ -89,6 +89,7 @@ class LineupEditor(QWidget):
         self._reload_wanted = False
         self._sent: dict[str, SentEdit] = {}
         self._undo: list[Lineup] = []
+        self._add_after_load: list[str] = []
         self.pricing_dialog: PricingDialog | None = None
 
         self.model = LineupModel(self)
@@ -161,7 +162,10 @@ class LineupEditor(QWidget):
     def lineup(self) -> Lineup | None:
         return self.model.lineup
 
-    def set_show(self, show_id: str | None) -> None:
+    def set_show(self, show_id: str | None, *, then_add: Sequence[str] = ()) -> None:
+        """Show `show_id`'s lineup; `then_add` product ids are added once it has loaded."""
+        if then_add and show_id is not None:
+            self._add_after_load = list(then_add)
         if show_id != self._show_id:
             self._undo.clear()
             self.message.setVisible(False)
@@ -198,6 +202,9 @@ class LineupEditor(QWidget):
             self.model.set_lineup(None)
         else:
             self.model.set_lineup(snapshot.lineup, snapshot.products)
+            waiting, self._add_after_load = self._add_after_load, []
+            if waiting:
+                await self.add_products_now(waiting)
         self._update_enabled()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:

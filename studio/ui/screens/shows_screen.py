@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -250,8 +251,14 @@ class ShowsScreen(QWidget):
         if self.lineup.show_id is None:
             if self.editor.is_new and self.detail.currentIndex() == 1:
                 self.editor.show_form_message(NEW_SHOW_FIRST)
-            else:
+                return
+            # Nothing selected: the products go to the next upcoming show, the one being planned.
+            upcoming = self.model.next_upcoming(datetime.now(UTC))
+            if upcoming is None:
                 self.placeholder.setText(SELECT_SHOW_FIRST)
+                return
+            self.lineup.set_show(upcoming, then_add=list(product_ids))
+            self.select_show(upcoming)
             return
         self.lineup.add_products(list(product_ids))
 
