@@ -1,6 +1,8 @@
 """Benchmark: checkout on one hot live product vs a bare stock decrement, and RLS overhead.
 
-Starts its own embedded PostgreSQL in a temporary directory and applies the migrations. Then:
+Starts its own embedded PostgreSQL in a temporary directory and applies the migrations. The
+database holds a 10,000-product catalog and 1,000 past shows of 40 other hosts (10,000 live
+products), so the planner sees the table sizes of a running platform. Then:
 
 1. 64 buyers (threads, each with its own connection) loop for N seconds, each iteration being
    two requests as that customer, run the way PostgREST runs them (claims set in a
@@ -38,6 +40,7 @@ from studio.server.migrations import MigrationRunner, schema_dir
 
 ALLOCATION = 1_000_000
 CATALOG_ROWS = 10_000
+PAST_HOSTS, PAST_SHOWS, PAST_LINEUP = 40, 25, 10  # 1,000 past shows, 10,000 live products
 CLAIMS = "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
 
 
@@ -82,6 +85,7 @@ def prepare(conninfo: str, buyers: int) -> Setup:
                         " name, live_price, allocated_quantity) values (%s, %s, %s, 'Hot item',"
                         " 14.99, %s) returning id", (session_id, host_id, source_id, ALLOCATION))
             live_id = cur.fetchone()[0]
+            history(cur, wholesaler_id)
             customers = []
             for user in users[3:]:
                 cur.execute("insert into public.customers (user_id, shipping_address) values"
@@ -92,6 +96,38 @@ def prepare(conninfo: str, buyers: int) -> Setup:
             cur.execute("insert into public.bench_stock values (1, 2000000000)")
         conn.execute("vacuum analyze")
     return Setup(str(live_id), str(source_id), customers)
+
+
+def history(cur: psycopg.Cursor, wholesaler_id: str) -> None:
+    """Past shows of other hosts, so the live tables are sized like a running platform.
+
+    With the hot show alone, live_products, live_stream_sessions and influencers hold one row
+    each and the planner picks any of their indexes, even one it must read in full, for a
+    lookup by id; with realistic row counts it uses the primary keys, as in production.
+    """
+    cur.execute(
+        "insert into auth.users (id, aud, role, email, created_at, updated_at)"
+        " select gen_random_uuid(), 'authenticated', 'authenticated', 'past' || n || '@bench.test',"
+        " now(), now() from generate_series(1, %s) n", (PAST_HOSTS,))
+    cur.execute(
+        "insert into public.influencers (user_id, display_name, handle)"
+        " select u.id, 'Past host ' || u.email, 'past_' || split_part(u.email, '@', 1)"
+        " from auth.users u where u.email like 'past%%@bench.test'")
+    cur.execute(
+        "insert into public.live_stream_sessions (influencer_id, title, status, scheduled_start,"
+        " actual_start, actual_end) select i.id, 'Past show ' || n, 'ended',"
+        " now() - make_interval(days => n), now() - make_interval(days => n),"
+        " now() - make_interval(days => n) + interval '1 hour'"
+        " from public.influencers i cross join generate_series(1, %s) n"
+        " where i.handle like 'past\\_%%'", (PAST_SHOWS,))
+    cur.execute(
+        "insert into public.live_products (session_id, influencer_id, product_id, name,"
+        " live_price, allocated_quantity, position)"
+        " select s.id, s.influencer_id, p.id, p.name, 9.99, 5, k"
+        " from public.live_stream_sessions s cross join generate_series(1, %s) k"
+        " join lateral (select p.id, p.name from public.products p"
+        "   where p.wholesaler_id = %s and p.sku = 'BENCH-' || (k * 97 %% %s + 1)) p on true"
+        " where s.title like 'Past show %%'", (PAST_LINEUP, wholesaler_id, CATALOG_ROWS))
 
 
 def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection, float], int]],

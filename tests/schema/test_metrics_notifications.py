@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +19,10 @@ from test_fn_support import (
     fill_cart,
     one,
     rpc,
+    unchanged,
 )
+
+from studio.server.request_context import request_transaction
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +250,87 @@ def test_viewer_and_show_goals_and_peak_achievement(conn: psycopg.Connection) ->
         " where influencer_id = %s and achievement_key in ('peak_viewers_1k', 'shows_10')",
         (show.host.profile_id,)).fetchall())
     assert achievements == {"peak_viewers_1k": Decimal("7.00"), "shows_10": Decimal("1.00")}
+
+
+def test_lines_written_outside_checkout_move_the_figures_too(conn: psycopg.Connection) -> None:
+    """checkout() records its own sales; lines written any other way (seed, imports) go through
+    the insert trigger, even later in the same transaction as a checkout."""
+    show = build_show(conn, live_price="10.00")
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 1})
+    with request_transaction(conn, "authenticated", show.customer.user_id) as cur:
+        cur.execute("select public.checkout(%s)", (str(uuid.uuid4()),))
+        order_id = cur.fetchone()[0]["order_id"]
+        cur.execute("reset role")
+        cur.execute(
+            "insert into public.order_items (order_id, live_product_id, session_id, influencer_id,"
+            " wholesaler_id, product_name, list_unit_price, unit_price, quantity, line_total)"
+            " values (%s, %s, %s, %s, %s, 'Added by hand', 10.00, 10.00, 2, 20.00)",
+            (order_id, show.live_product_id, show.session_id, show.host.profile_id,
+             show.wholesaler.profile_id))
+
+    assert conn.execute("select total_orders, total_units, total_revenue"
+                        " from public.live_stream_sessions where id = %s",
+                        (show.session_id,)).fetchone() == (2, 3, Decimal("30.00"))
+    assert one(conn, "select total_sales from public.influencers where id = %s",
+               (show.host.profile_id,)) == Decimal("30.00")
+    assert len(notifications(conn, show.host, "order")) == 2
+
+
+def test_a_line_pointing_at_a_missing_row_fails_at_commit(conn: psycopg.Connection) -> None:
+    """The references of order lines to shared rows are checked at commit, still atomically."""
+    show = build_show(conn)
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 1})
+    order_id = checkout(conn, show.customer)["order_id"]
+
+    with unchanged(conn), pytest.raises(psycopg.errors.ForeignKeyViolation), conn.transaction():
+        conn.execute(
+            "insert into public.order_items (order_id, live_product_id, session_id,"
+            " influencer_id, product_name, list_unit_price, unit_price, quantity, line_total)"
+            " values (%s, gen_random_uuid(), %s, %s, 'Ghost', 1.00, 1.00, 1, 1.00)",
+            (order_id, show.session_id, show.host.profile_id))
+
+
+def test_concurrent_buyers_keep_every_figure_consistent(conninfo: str) -> None:
+    """Lines are written before the stock is reserved and the shared figures move last: under
+    concurrency every figure still adds up to exactly what was sold."""
+    owner = connect(conninfo)
+    show = build_show(owner, live_price="10.00", allocated=500, stock=1000)
+    owner.execute(
+        "insert into public.influencer_goals (influencer_id, title, goal_type, period,"
+        " period_start, period_end, target_value) values (%s, 'Units', 'units', 'monthly',"
+        " current_date - 1, current_date + 1, 1000)", (show.host.profile_id,))
+    buyers = []
+    with owner.cursor() as cur:
+        for n in range(40):
+            buyer = f.create_customer(cur)
+            f.add_to_cart(cur, buyer.profile_id, live_product_id=show.live_product_id,
+                          quantity=1 + n % 3)
+            buyers.append(buyer)
+
+    results = concurrently(conninfo, [lambda c, b=b: checkout(c, b) for b in buyers])
+
+    assert [r for r in results if not isinstance(r, dict)] == []
+    units = sum(1 + n % 3 for n in range(40))
+    revenue = Decimal("10.00") * units
+    assert owner.execute(
+        "select sold_quantity, revenue from public.live_products where id = %s",
+        (show.live_product_id,)).fetchone() == (units, revenue)
+    assert one(owner, "select stock_quantity from public.products where id = %s",
+               (show.product_id,)) == 1000 - units
+    assert owner.execute(
+        "select total_orders, total_units, total_revenue from public.live_stream_sessions"
+        " where id = %s", (show.session_id,)).fetchone() == (40, units, revenue)
+    assert one(owner, "select total_sales from public.influencers where id = %s",
+               (show.host.profile_id,)) == revenue
+    assert one(owner, "select current_value from public.influencer_goals where influencer_id = %s",
+               (show.host.profile_id,)) == units
+    progress = dict(owner.execute(
+        "select achievement_key, progress from public.influencer_achievements"
+        " where influencer_id = %s", (show.host.profile_id,)).fetchall())
+    assert (progress["sales_100"], progress["revenue_1k"]) == (units, revenue)
+    assert owner.execute(
+        "select count(*), sum(gross_amount) from public.influencer_earnings where session_id = %s",
+        (show.session_id,)).fetchone() == (40, revenue)
+    assert one(owner, "select count(*) from public.influencer_notifications"
+                      " where influencer_id = %s and type = 'order'", (show.host.profile_id,)) == 40
+    owner.close()

@@ -201,8 +201,22 @@ begin
   return new;
 end
 $$;
-create trigger guard_live_product before insert or update on public.live_products
+create trigger guard_live_product before insert on public.live_products
   for each row execute function private.guard_live_product();
+-- A sale or a refund moves only sold_quantity and revenue: the guard has nothing to check then,
+-- unless the stock status must flip, so the hot checkout path does not call it.
+create trigger guard_live_product_update before update on public.live_products
+  for each row when (
+    (new.session_id, new.influencer_id, new.product_id, new.name, new.description,
+     new.live_price, new.compare_at_price, new.allocated_quantity, new.position, new.status,
+     new.flash_price, new.flash_starts_at, new.flash_ends_at)
+    is distinct from
+    (old.session_id, old.influencer_id, old.product_id, old.name, old.description,
+     old.live_price, old.compare_at_price, old.allocated_quantity, old.position, old.status,
+     old.flash_price, old.flash_starts_at, old.flash_ends_at)
+    or (new.status = 'active' and new.sold_quantity >= new.allocated_quantity)
+    or (new.status = 'sold_out' and new.sold_quantity < new.allocated_quantity))
+  execute function private.guard_live_product();
 
 -- Every price change (regular, compare-at, flash window) goes to the audit trail.
 create function private.audit_price_change() returns trigger
@@ -364,91 +378,145 @@ create trigger on_viewers_deleted after delete on public.live_stream_viewers
   for each statement execute function private.on_viewers_deleted();
 
 -- ---------------------------------------------------------------------------------------------
--- Sales metrics. apply_sales(items, +1) runs after order items are inserted; refunds and failed
--- payments call it with -1. It moves the hosts' total sales, the shows' order, unit and revenue
--- totals, active goals and locked achievements, and (+1 only) tells the host about each order
+-- Sales metrics. apply_sales(lines, +1) records sold order lines; refunds and failed payments
+-- call it with -1. It moves the hosts' total sales, the shows' order, unit and revenue totals,
+-- active goals and locked achievements. notify_orders(lines) tells the host about each order
 -- placed during a live show. A live product's own counters (sold_quantity, revenue) are written
 -- with its stock, in the same statement that reserves or returns it (checkout, refunds).
+--
+-- checkout() calls both itself: it writes its lines before it reserves stock, and records the
+-- sales on the host, show, goal and achievement rows (shared by every buyer of the show) last,
+-- right before commit, so those rows stay locked as briefly as possible. While it inserts its
+-- lines it sets shopstream.checkout_records_sales, and the insert trigger stands aside; every
+-- other writer of order_items (the seed, imports, administrators) goes through the trigger.
 -- ---------------------------------------------------------------------------------------------
-create function private.apply_sales(p_item_ids uuid[], p_sign integer) returns void
+-- The lines, commissions and notifications of an order point at rows that every buyer of a show
+-- shares: the live product, the show, the host, the wholesaler and the wholesale product. Checked
+-- at once, each reference takes a key-share lock on a row that another buyer is holding for
+-- update, and PostgreSQL then records every such locker in a multixact, rebuilt on each sale.
+-- Checked at commit instead, after checkout has locked those rows itself (it reserves the stock
+-- and records the sales on them last), the checks neither wait nor build multixacts. They still
+-- run in the same transaction: a reference to a missing row still fails and writes nothing.
+alter table public.order_items
+  alter constraint order_items_live_product_id_fkey deferrable initially deferred,
+  alter constraint order_items_product_id_fkey deferrable initially deferred,
+  alter constraint order_items_session_id_fkey deferrable initially deferred,
+  alter constraint order_items_influencer_id_fkey deferrable initially deferred,
+  alter constraint order_items_wholesaler_id_fkey deferrable initially deferred;
+alter table public.influencer_earnings
+  alter constraint influencer_earnings_session_id_fkey deferrable initially deferred,
+  alter constraint influencer_earnings_influencer_id_fkey deferrable initially deferred;
+alter table public.influencer_notifications
+  alter constraint influencer_notifications_influencer_id_fkey deferrable initially deferred;
+
+create function private.apply_sales(p_lines public.order_items[], p_sign integer) returns void
+language plpgsql security definer set search_path = ''
+-- One plan per session instead of one per call. Every statement reaches the rows it updates by
+-- key (one host or one show at a time), so these plans stay index lookups at any table size.
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  r record;
+  a_host uuid[];
+  a_orders bigint[];
+  a_units bigint[];
+  a_revenue numeric[];
+begin
+  select array_agg(h.id order by h.id), array_agg(h.orders order by h.id),
+         array_agg(h.units order by h.id), array_agg(h.revenue order by h.id)
+    into a_host, a_orders, a_units, a_revenue
+    from (select l.influencer_id as id, count(distinct l.order_id) as orders,
+                 sum(l.quantity) as units, sum(l.line_total) as revenue
+            from unnest(p_lines) l where l.influencer_id is not null
+           group by l.influencer_id) h;
+
+  -- The hosts first (lock order), then the shows; goals and achievements after both.
+  for k in 1 .. coalesce(array_length(a_host, 1), 0) loop
+    update public.influencers i
+       set total_sales = greatest(i.total_sales + p_sign * a_revenue[k], 0)
+     where i.id = a_host[k];
+  end loop;
+
+  for r in
+    select l.session_id as id, count(distinct l.order_id) as orders, sum(l.quantity) as units,
+           sum(l.line_total) as revenue
+      from unnest(p_lines) l where l.session_id is not null
+     group by l.session_id order by l.session_id
+  loop
+    update public.live_stream_sessions s
+       set total_orders = greatest(s.total_orders + p_sign * r.orders, 0),
+           total_units = greatest(s.total_units + p_sign * r.units, 0),
+           total_revenue = greatest(s.total_revenue + p_sign * r.revenue, 0)
+     where s.id = r.id;
+  end loop;
+
+  for k in 1 .. coalesce(array_length(a_host, 1), 0) loop
+    with goals as (
+      update public.influencer_goals g
+         set current_value = greatest(g.current_value + p_sign * a.delta, 0)
+        from (select g2.id,
+                     case g2.goal_type when 'revenue' then sum(l.line_total)
+                                       when 'units' then sum(l.quantity)
+                                       else count(distinct l.order_id) end as delta
+                from public.influencer_goals g2
+                join unnest(p_lines) l
+                  on l.influencer_id = g2.influencer_id
+                 and l.created_at::date between g2.period_start and g2.period_end
+               where g2.influencer_id = a_host[k] and g2.status = 'active'
+                 and g2.goal_type in ('revenue', 'orders', 'units')
+               group by g2.id, g2.goal_type) a
+       where g.id = a.id
+    )
+    update public.influencer_achievements ach
+       set progress = greatest(ach.progress + p_sign * case d.metric
+                                                        when 'orders' then a_orders[k]
+                                                        when 'units' then a_units[k]
+                                                        else a_revenue[k] end, 0)
+      from private.achievement_definitions d
+     where ach.influencer_id = a_host[k] and ach.achievement_key = d.key
+       and d.metric in ('orders', 'units', 'revenue') and ach.unlocked_at is null;
+  end loop;
+end
+$$;
+
+-- One notification per order and host for the lines sold during a live show.
+create function private.notify_orders(p_lines public.order_items[]) returns void
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  -- The host first (lock order), then the show; goals and achievements after both.
-  update public.influencers i
-     set total_sales = greatest(i.total_sales + p_sign * a.revenue, 0)
-    from (select oi.influencer_id, sum(oi.line_total) as revenue from public.order_items oi
-           where oi.id = any(p_item_ids) and oi.influencer_id is not null
-           group by oi.influencer_id order by oi.influencer_id) a
-   where i.id = a.influencer_id;
-
-  update public.live_stream_sessions s
-     set total_orders = greatest(s.total_orders + p_sign * a.orders, 0),
-         total_units = greatest(s.total_units + p_sign * a.units, 0),
-         total_revenue = greatest(s.total_revenue + p_sign * a.revenue, 0)
-    from (select oi.session_id, count(distinct oi.order_id) as orders, sum(oi.quantity) as units,
-                 sum(oi.line_total) as revenue
-            from public.order_items oi
-           where oi.id = any(p_item_ids) and oi.session_id is not null
-           group by oi.session_id) a
-   where s.id = a.session_id;
-
-  with items as (
-    select oi.* from public.order_items oi
-     where oi.id = any(p_item_ids) and oi.influencer_id is not null
-  ), goals as (
-    update public.influencer_goals g
-       set current_value = greatest(g.current_value + p_sign * a.delta, 0)
-      from (select g2.id,
-                   case g2.goal_type when 'revenue' then sum(i.line_total)
-                                     when 'units' then sum(i.quantity)
-                                     else count(distinct i.order_id) end as delta
-              from items i
-              join public.influencer_goals g2
-                on g2.influencer_id = i.influencer_id
-               and g2.goal_type in ('revenue', 'orders', 'units') and g2.status = 'active'
-               and i.created_at::date between g2.period_start and g2.period_end
-             group by g2.id, g2.goal_type) a
-     where g.id = a.id
-  ), achievements as (
-    update public.influencer_achievements ach
-       set progress = greatest(ach.progress + p_sign * case d.metric when 'orders' then a.orders
-                                                                   when 'units' then a.units
-                                                                   else a.revenue end, 0)
-      from (select i.influencer_id, count(distinct i.order_id) as orders,
-                   sum(i.quantity) as units, sum(i.line_total) as revenue
-              from items i group by i.influencer_id) a,
-           private.achievement_definitions d
-     where ach.influencer_id = a.influencer_id and ach.achievement_key = d.key
-       and d.metric in ('orders', 'units', 'revenue') and ach.unlocked_at is null
-  )
   insert into public.influencer_notifications (influencer_id, type, title, body, data)
-  select i.influencer_id, 'order',
-         'New order: ' || string_agg(i.quantity || ' x ' || i.product_name, ', '
-                                     order by i.product_name),
-         format('%s %s during %s', o.currency, sum(i.line_total), s.title),
-         jsonb_build_object('order_id', i.order_id, 'session_id', i.session_id,
-                            'order_item_ids', jsonb_agg(i.id order by i.id),
-                            'units', sum(i.quantity), 'amount', sum(i.line_total))
-    from items i
-    join public.orders o on o.id = i.order_id
-    join public.live_stream_sessions s on s.id = i.session_id and s.status = 'live'
-   where p_sign > 0
-   group by i.order_id, i.influencer_id, i.session_id, o.currency, s.title;
+  select l.influencer_id, 'order',
+         'New order: ' || string_agg(l.quantity || ' x ' || l.product_name, ', '
+                                     order by l.product_name),
+         format('%s %s during %s', o.currency, sum(l.line_total), s.title),
+         jsonb_build_object('order_id', l.order_id, 'session_id', l.session_id,
+                            'order_item_ids', jsonb_agg(l.id order by l.id),
+                            'units', sum(l.quantity), 'amount', sum(l.line_total))
+    from unnest(p_lines) l
+    join public.orders o on o.id = l.order_id
+    join public.live_stream_sessions s on s.id = l.session_id and s.status = 'live'
+   where l.influencer_id is not null
+   group by l.order_id, l.influencer_id, l.session_id, o.currency, s.title;
 end
 $$;
 
 create function private.on_order_items_inserted() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  v_lines public.order_items[] := array(select n from new_items n);
 begin
-  perform private.apply_sales(array(select n.id from new_items n), 1);
+  perform private.apply_sales(v_lines, 1);
+  perform private.notify_orders(v_lines);
   return null;
 end
 $$;
 create trigger on_order_items_inserted after insert on public.order_items
   referencing new table as new_items
-  for each statement execute function private.on_order_items_inserted();
+  for each statement
+  when (pg_catalog.current_setting('shopstream.checkout_records_sales', true)
+        is distinct from 'on')
+  execute function private.on_order_items_inserted();
 
 -- ---------------------------------------------------------------------------------------------
 -- Goals: the value of a goal over its period, computed from the sources (also used by the
@@ -623,7 +691,8 @@ begin
        and p.proname in ('assign_session_code', 'assign_order_number', 'guard_session_status',
                          'on_session_ended', 'guard_live_product', 'audit_price_change',
                          'notify_sold_out', 'on_viewers_joined', 'on_viewers_updated',
-                         'on_viewers_deleted', 'apply_sales', 'on_order_items_inserted',
+                         'on_viewers_deleted', 'apply_sales', 'notify_orders',
+                         'on_order_items_inserted',
                          'goal_actual', 'goal_before_write', 'notify_goal_reached',
                          'achievement_before_write', 'notify_achievement', 'achievement_actual',
                          'grant_achievements')

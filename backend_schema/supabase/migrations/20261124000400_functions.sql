@@ -71,42 +71,62 @@ as $$
   from public.orders o where o.id = p_order_id
 $$;
 
+-- The order is written in two phases. First everything that only this buyer touches: the
+-- idempotency key, the cart (locked), the order, its lines, the host's commission and the "new
+-- order" notification. Then the rows every buyer of the show shares, in the lock order of the
+-- schema (live products by id, wholesale products by id, host, show, goals, achievements), as
+-- the very last statements before commit: the hot live product is locked for a few updates.
+-- Sold out is decided there, atomically, by the reserving update itself; if it fails, the error
+-- undoes the whole order.
 create function public.checkout(
   p_idempotency_key uuid, p_shipping_address jsonb default null, p_notes text default null
 ) returns jsonb
 language plpgsql security definer set search_path = ''
+-- Every statement below finds its rows by key: one generic plan per session serves every call
+-- (without this, the planner keeps re-planning some of them on each call).
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_customer public.customers;
-  v_settings private.commerce_settings;
   v_address jsonb;
   v_field text;
-  v_order_id uuid;
+  v_order_id uuid := gen_random_uuid();
   v_order_number text;
   v_existing uuid;
   r record;
-  v_price numeric;
-  v_bought integer;
+  v_line public.order_items;
+  -- The order's lines in lock order (live products by id, then wholesale products by id) and,
+  -- per line, its cart row and the wholesale product whose stock it takes (with how many and
+  -- under what name).
+  v_lines public.order_items[] := '{}';
+  a_cart uuid[] := '{}';
+  a_source uuid[] := '{}';
+  a_qty integer[] := '{}';
+  a_name text[] := '{}';
+  a_stock_id uuid[];
+  a_stock_qty integer[];
+  a_stock_name text[];
+  v_items jsonb := '[]';
+  v_live integer := 0;
   v_left integer;
+  v_bought integer;
   v_show_status public.session_status;
-  v_n integer := 0;
-  -- One entry per cart line, in lock order (live products by id, then wholesale by id).
-  a_cart uuid[] := '{}'; a_item uuid[] := '{}'; a_product uuid[] := '{}';
-  a_live uuid[] := '{}'; a_source uuid[] := '{}'; a_name text[] := '{}'; a_sku text[] := '{}';
-  a_list numeric[] := '{}'; a_unit numeric[] := '{}'; a_flash boolean[] := '{}';
-  a_qty integer[] := '{}'; a_session uuid[] := '{}'; a_influencer uuid[] := '{}';
-  a_wholesaler uuid[] := '{}'; a_rate numeric[] := '{}';
+  v_tax_rate numeric;
+  v_flat_shipping numeric;
+  v_free_shipping numeric;
   v_subtotal numeric := 0;
   v_discount numeric := 0;
   v_tax numeric;
   v_shipping numeric;
-  v_result jsonb;
+  v_ignored text;
 begin
   select c.* into v_customer from public.customers c where c.user_id = (select auth.uid());
   if not found then
     raise exception 'Only customers can check out' using errcode = '42501';
   end if;
-  perform private.require_arg(p_idempotency_key, 'p_idempotency_key');
+  if p_idempotency_key is null then
+    raise exception 'p_idempotency_key is required' using errcode = '22023';
+  end if;
   if p_shipping_address is not null and jsonb_typeof(p_shipping_address) <> 'object' then
     raise exception 'p_shipping_address must be a JSON object, not a JSON %',
                     jsonb_typeof(p_shipping_address) using errcode = '22023';
@@ -140,15 +160,22 @@ begin
     return private.order_summary(v_existing, true);
   end if;
 
-  select s.* into v_settings from private.commerce_settings s;
-
-  -- Lock the cart (one checkout per customer at a time), validate and price every line.
+  -- Lock the cart (one checkout per customer at a time), validate and price every line. A live
+  -- line is priced at its effective price now (private.effective_price_at, inlined here).
   for r in
     select c.id as cart_id, c.quantity, c.product_id, c.live_product_id,
-           lp as live, s.status as show_status, s.title as show_title, i.commission_rate,
+           lp.name as live_name, lp.status as live_status, lp.live_price,
+           lp.allocated_quantity, lp.sold_quantity, lp.max_per_buyer, lp.session_id,
+           lp.influencer_id,
+           case when lp.flash_price is not null and now() >= lp.flash_starts_at
+                     and now() < lp.flash_ends_at
+                then lp.flash_price else lp.live_price end as live_unit_price,
+           s.status as show_status, i.commission_rate,
            p.id as source_id, p.sku, p.name as product_name, p.status as product_status,
-           p.retail_price, p.min_order_quantity, p.wholesaler_id
+           p.retail_price, p.min_order_quantity, p.wholesaler_id,
+           cs.tax_rate, cs.flat_shipping, cs.free_shipping_threshold
       from public.cart c
+      cross join private.commerce_settings cs
       left join public.live_products lp on lp.id = c.live_product_id
       left join public.live_stream_sessions s on s.id = lp.session_id
       left join public.influencers i on i.id = lp.influencer_id
@@ -157,35 +184,46 @@ begin
      order by c.live_product_id nulls last, c.product_id
        for update of c
   loop
+    v_line.id := gen_random_uuid();
+    v_line.order_id := v_order_id;
+    v_line.wholesaler_id := r.wholesaler_id;
+    v_line.sku := r.sku;
+    v_line.quantity := r.quantity;
+    v_line.is_refunded := false;
+    v_line.created_at := now();
+    v_line.updated_at := now();
     if r.live_product_id is not null then
       if r.show_status <> 'live' then
         raise exception '% can only be bought during its live show (the show is %)',
-                        (r.live).name, r.show_status using errcode = '55000';
+                        r.live_name, r.show_status using errcode = '55000';
       end if;
-      if (r.live).status in ('draft', 'hidden') then
-        raise exception '% is not on sale', (r.live).name using errcode = '55000';
+      if r.live_status in ('draft', 'hidden') then
+        raise exception '% is not on sale', r.live_name using errcode = '55000';
       end if;
-      v_left := greatest((r.live).allocated_quantity - (r.live).sold_quantity, 0);
-      if (r.live).status = 'sold_out' or r.quantity > v_left then
-        raise exception 'Sold out: % (% left)', (r.live).name, v_left using errcode = '23514';
+      v_left := greatest(r.allocated_quantity - r.sold_quantity, 0);
+      if r.live_status = 'sold_out' or r.quantity > v_left then
+        raise exception 'Sold out: % (% left)', r.live_name, v_left using errcode = '23514';
       end if;
-      if (r.live).max_per_buyer is not null then
+      if r.max_per_buyer is not null then
         select coalesce(sum(oi.quantity), 0) into v_bought
           from public.orders o join public.order_items oi on oi.order_id = o.id
          where o.customer_id = v_customer.id and oi.live_product_id = r.live_product_id
            and o.status not in ('cancelled', 'refunded');
-        if v_bought + r.quantity > (r.live).max_per_buyer then
+        if v_bought + r.quantity > r.max_per_buyer then
           raise exception 'Limit of % per buyer: % (you already have %)',
-                          (r.live).max_per_buyer, (r.live).name, v_bought
+                          r.max_per_buyer, r.live_name, v_bought
             using errcode = '23514';
         end if;
       end if;
-      v_price := private.effective_price_at(r.live, now());
-      a_name := a_name || (r.live).name;
-      a_list := a_list || (r.live).live_price;
-      a_session := a_session || (r.live).session_id;
-      a_influencer := a_influencer || (r.live).influencer_id;
-      a_rate := a_rate || r.commission_rate;
+      v_live := v_live + 1;
+      v_line.product_id := null;
+      v_line.live_product_id := r.live_product_id;
+      v_line.session_id := r.session_id;
+      v_line.influencer_id := r.influencer_id;
+      v_line.product_name := r.live_name;
+      v_line.list_unit_price := r.live_price;
+      v_line.unit_price := r.live_unit_price;
+      v_line.commission_rate := coalesce(r.commission_rate, 0);
     else
       if r.product_status <> 'active' then
         raise exception '% is no longer available', r.product_name using errcode = '55000';
@@ -194,125 +232,136 @@ begin
         raise exception '% has a minimum order quantity of %', r.product_name,
                         r.min_order_quantity using errcode = '22023';
       end if;
-      v_price := r.retail_price;
-      a_name := a_name || r.product_name;
-      a_list := a_list || r.retail_price;
-      a_session := a_session || null::uuid;
-      a_influencer := a_influencer || null::uuid;
-      a_rate := a_rate || 0::numeric;
+      v_line.product_id := r.product_id;
+      v_line.live_product_id := null;
+      v_line.session_id := null;
+      v_line.influencer_id := null;
+      v_line.product_name := r.product_name;
+      v_line.list_unit_price := r.retail_price;
+      v_line.unit_price := r.retail_price;
+      v_line.commission_rate := 0;
     end if;
-    v_n := v_n + 1;
+    v_line.is_flash_price := v_line.unit_price < v_line.list_unit_price;
+    v_line.line_total := v_line.unit_price * r.quantity;
+    v_line.commission_amount := round(v_line.line_total * v_line.commission_rate, 2);
+    v_lines := v_lines || v_line;
     a_cart := a_cart || r.cart_id;
-    a_item := a_item || gen_random_uuid();
-    a_product := a_product || r.product_id;
-    a_live := a_live || r.live_product_id;
     a_source := a_source || r.source_id;
-    a_sku := a_sku || r.sku;
-    a_unit := a_unit || v_price;
-    a_flash := a_flash || (r.live_product_id is not null and v_price < a_list[v_n]);
     a_qty := a_qty || r.quantity;
-    a_wholesaler := a_wholesaler || r.wholesaler_id;
-    v_subtotal := v_subtotal + a_list[v_n] * r.quantity;
-    v_discount := v_discount + (a_list[v_n] - v_price) * r.quantity;
+    a_name := a_name || v_line.product_name;
+    v_subtotal := v_subtotal + v_line.list_unit_price * r.quantity;
+    v_discount := v_discount + (v_line.list_unit_price - v_line.unit_price) * r.quantity;
+    v_items := v_items || jsonb_build_object(
+      'id', v_line.id, 'product_id', v_line.product_id,
+      'live_product_id', v_line.live_product_id, 'product_name', v_line.product_name,
+      'sku', v_line.sku, 'quantity', v_line.quantity,
+      'list_unit_price', v_line.list_unit_price, 'unit_price', v_line.unit_price,
+      'is_flash_price', v_line.is_flash_price, 'line_total', v_line.line_total);
+    v_tax_rate := r.tax_rate;
+    v_flat_shipping := r.flat_shipping;
+    v_free_shipping := r.free_shipping_threshold;
   end loop;
-  if v_n = 0 then
+  if a_cart = '{}' then
     raise exception 'The cart is empty' using errcode = '22023';
   end if;
 
-  v_tax := round((v_subtotal - v_discount) * v_settings.tax_rate, 2);
-  v_shipping := case when v_subtotal - v_discount >= v_settings.free_shipping_threshold then 0.00
-                     else v_settings.flat_shipping end;
+  v_tax := round((v_subtotal - v_discount) * v_tax_rate, 2);
+  v_shipping := case when v_subtotal - v_discount >= v_free_shipping then 0.00
+                     else v_flat_shipping end;
+  -- Wholesale stock to take (direct purchases and the sources of live lines), in id order.
+  select array_agg(t.id order by t.id), array_agg(t.q order by t.id),
+         array_agg(t.name order by t.id)
+    into a_stock_id, a_stock_qty, a_stock_name
+    from (select x.id, sum(x.q)::integer as q, min(x.name) as name
+            from unnest(a_source, a_qty, a_name) as x(id, q, name)
+           where x.id is not null group by x.id) t;
 
-  -- Everything that does not touch shared rows happens before the stock is reserved, so the
-  -- hot live product is locked for as short a time as possible.
-  insert into public.orders (customer_id, subtotal, discount_amount, tax_amount, shipping_amount,
-                             total_amount, shipping_address, contact_email, notes)
-  values (v_customer.id, v_subtotal, v_discount, v_tax, v_shipping,
-          v_subtotal - v_discount + v_tax + v_shipping, v_address,
-          coalesce(v_customer.email, (select u.email from auth.users u
-                                       where u.id = v_customer.user_id)),
-          nullif(btrim(p_notes), ''))
-  returning id, order_number into v_order_id, v_order_number;
-  update private.checkout_requests cr set order_id = v_order_id
-   where cr.customer_id = v_customer.id and cr.idempotency_key = p_idempotency_key;
-  delete from public.cart c where c.id = any(a_cart);
+  -- Phase 1: this buyer's rows. The order, its lines and the commission on each live line
+  -- (written by the database only), the key now pointing at the order, the cart emptied.
+  v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', 'on', true);
+  with placed as (
+    insert into public.orders (id, customer_id, subtotal, discount_amount, tax_amount,
+                               shipping_amount, total_amount, shipping_address, contact_email,
+                               notes)
+    values (v_order_id, v_customer.id, v_subtotal, v_discount, v_tax, v_shipping,
+            v_subtotal - v_discount + v_tax + v_shipping, v_address,
+            coalesce(v_customer.email, (select u.email from auth.users u
+                                         where u.id = v_customer.user_id)),
+            nullif(btrim(p_notes), ''))
+    returning order_number
+  ), lines as (
+    insert into public.order_items
+      (id, order_id, product_id, live_product_id, session_id, influencer_id, wholesaler_id,
+       product_name, sku, list_unit_price, unit_price, is_flash_price, quantity, line_total,
+       commission_rate, commission_amount, is_refunded, created_at, updated_at)
+    select l.id, l.order_id, l.product_id, l.live_product_id, l.session_id, l.influencer_id,
+           l.wholesaler_id, l.product_name, l.sku, l.list_unit_price, l.unit_price,
+           l.is_flash_price, l.quantity, l.line_total, l.commission_rate, l.commission_amount,
+           l.is_refunded, l.created_at, l.updated_at
+      from unnest(v_lines) l
+  ), commission as (
+    insert into public.influencer_earnings
+      (influencer_id, order_id, order_item_id, session_id, gross_amount, commission_rate, amount)
+    select l.influencer_id, l.order_id, l.id, l.session_id, l.line_total, l.commission_rate,
+           l.commission_amount
+      from unnest(v_lines) l where l.influencer_id is not null
+  ), request as (
+    update private.checkout_requests cr set order_id = v_order_id
+     where cr.customer_id = v_customer.id and cr.idempotency_key = p_idempotency_key
+  ), emptied as (
+    delete from public.cart c where c.id = any(a_cart)
+  )
+  select placed.order_number into v_order_number from placed;
+  v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', '', true);
+  if v_live > 0 then
+    perform private.notify_orders(v_lines);
+  end if;
 
-  v_result := jsonb_build_object(
-    'order_id', v_order_id, 'order_number', v_order_number, 'status', 'pending',
-    'payment_status', 'pending', 'currency', 'USD', 'subtotal', v_subtotal,
-    'discount_amount', v_discount, 'tax_amount', v_tax, 'shipping_amount', v_shipping,
-    'total_amount', v_subtotal - v_discount + v_tax + v_shipping, 'placed_at', now(),
-    'replayed', false,
-    'items', (select jsonb_agg(jsonb_build_object(
-                'id', a_item[k], 'product_id', a_product[k], 'live_product_id', a_live[k],
-                'product_name', a_name[k], 'sku', a_sku[k], 'quantity', a_qty[k],
-                'list_unit_price', a_list[k], 'unit_price', a_unit[k],
-                'is_flash_price', a_flash[k], 'line_total', a_unit[k] * a_qty[k]) order by k)
-                from generate_subscripts(a_item, 1) k));
-
-  -- Reserve: live products in id order. Buyers of one product queue on a transaction advisory
+  -- Phase 2: the shared rows, last. Buyers of one live product queue on a transaction advisory
   -- lock (namespace 1818455141 = live product reservations), which hands the product over to
   -- one waiter at a time instead of waking every waiter on each commit; the update re-checks
   -- stock and show on the latest row, so stock can never be oversold.
-  for k in 1 .. v_n loop
-    continue when a_live[k] is null;
-    perform pg_advisory_xact_lock(1818455141, hashtext(a_live[k]::text));
+  for k in 1 .. v_live loop
+    v_line := v_lines[k];
+    perform pg_advisory_xact_lock(1818455141, hashtext(v_line.live_product_id::text));
     update public.live_products lp
-       set sold_quantity = lp.sold_quantity + a_qty[k],
-           revenue = lp.revenue + a_unit[k] * a_qty[k]
-     where lp.id = a_live[k] and lp.status = 'active'
-       and lp.sold_quantity + a_qty[k] <= lp.allocated_quantity
+       set sold_quantity = lp.sold_quantity + v_line.quantity,
+           revenue = lp.revenue + v_line.line_total
+     where lp.id = v_line.live_product_id and lp.status = 'active'
+       and lp.sold_quantity + v_line.quantity <= lp.allocated_quantity
        and exists (select 1 from public.live_stream_sessions s
                     where s.id = lp.session_id and s.status = 'live');
     if not found then
       select greatest(lp.allocated_quantity - lp.sold_quantity, 0), s.status
         into v_left, v_show_status
         from public.live_products lp join public.live_stream_sessions s on s.id = lp.session_id
-       where lp.id = a_live[k];
+       where lp.id = v_line.live_product_id;
       if v_show_status <> 'live' then
         raise exception '% can only be bought during its live show (the show is %)',
-                        a_name[k], v_show_status using errcode = '55000';
+                        v_line.product_name, v_show_status using errcode = '55000';
       end if;
-      raise exception 'Sold out: % (% left)', a_name[k], v_left using errcode = '23514';
+      raise exception 'Sold out: % (% left)', v_line.product_name, v_left
+        using errcode = '23514';
     end if;
   end loop;
-  -- Then wholesale stock (direct purchases and the sources of live products), in id order.
-  for r in
-    select t.pid, sum(t.q)::integer as q, min(t.name) as name
-      from unnest(a_source, a_qty, a_name) as t(pid, q, name)
-     where t.pid is not null group by t.pid order by t.pid
-  loop
-    update public.products p set stock_quantity = p.stock_quantity - r.q
-     where p.id = r.pid and p.stock_quantity >= r.q;
+  for k in 1 .. coalesce(array_length(a_stock_id, 1), 0) loop
+    update public.products p set stock_quantity = p.stock_quantity - a_stock_qty[k]
+     where p.id = a_stock_id[k] and p.stock_quantity >= a_stock_qty[k];
     if not found then
-      select p.stock_quantity into v_left from public.products p where p.id = r.pid;
-      raise exception 'Sold out: % (% left)', r.name, v_left using errcode = '23514';
+      select p.stock_quantity into v_left from public.products p where p.id = a_stock_id[k];
+      raise exception 'Sold out: % (% left)', a_stock_name[k], v_left using errcode = '23514';
     end if;
   end loop;
+  if v_live > 0 then
+    perform private.apply_sales(v_lines, 1);  -- host, show, goals, achievements
+  end if;
 
-  -- The lines, and the host's commission on each live line (written by the database only).
-  -- Their insert trigger moves the show's and the host's metrics.
-  with items as (
-    insert into public.order_items
-      (id, order_id, product_id, live_product_id, session_id, influencer_id, wholesaler_id,
-       product_name, sku, list_unit_price, unit_price, is_flash_price, quantity, line_total,
-       commission_rate, commission_amount)
-    select t.id, v_order_id, t.product_id, t.live_id, t.session_id, t.influencer_id,
-           t.wholesaler_id, t.name, t.sku, t.list, t.unit, t.flash, t.q, t.unit * t.q,
-           coalesce(t.rate, 0), round(t.unit * t.q * coalesce(t.rate, 0), 2)
-      from unnest(a_item, a_product, a_live, a_session, a_influencer, a_wholesaler, a_name,
-                  a_sku, a_list, a_unit, a_flash, a_qty, a_rate)
-           as t(id, product_id, live_id, session_id, influencer_id, wholesaler_id, name, sku,
-                list, unit, flash, q, rate)
-    returning *
-  )
-  insert into public.influencer_earnings
-    (influencer_id, order_id, order_item_id, session_id, gross_amount, commission_rate, amount)
-  select i.influencer_id, i.order_id, i.id, i.session_id, i.line_total, i.commission_rate,
-         i.commission_amount
-    from items i where i.influencer_id is not null;
-
-  return v_result;
+  return jsonb_build_object(
+    'order_id', v_order_id, 'order_number', v_order_number, 'status', 'pending',
+    'payment_status', 'pending', 'currency', 'USD', 'subtotal', v_subtotal,
+    'discount_amount', v_discount, 'tax_amount', v_tax, 'shipping_amount', v_shipping,
+    'total_amount', v_subtotal - v_discount + v_tax + v_shipping, 'placed_at', now(),
+    'replayed', false, 'items', v_items);
 end
 $$;
 
@@ -554,7 +603,7 @@ begin
     update public.products p set stock_quantity = p.stock_quantity + r.q where p.id = r.id;
   end loop;
   perform private.apply_sales(
-    array(select oi.id from public.order_items oi where oi.order_id = p_order_id), -1);
+    array(select oi from public.order_items oi where oi.order_id = p_order_id), -1);
   update public.influencer_earnings e set status = 'reversed', reversed_at = now()
    where e.order_id = p_order_id and e.status <> 'reversed';
 end
