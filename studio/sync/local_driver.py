@@ -101,13 +101,19 @@ class Driver(Protocol):
 
 
 def make_driver(conninfo: str, max_connections: int, mode: IoMode) -> Driver:
-    """The async driver, or the threaded one where asyncio sockets are unavailable to psycopg
-    (Windows' Proactor event loop, which Qt's asyncio integration uses there)."""
+    """The async driver, or the threaded one under Qt's asyncio integration (qasync).
+
+    Under qasync every socket wait becomes a QSocketNotifier created and dropped per wait;
+    with the database's many short waits that churn crashed the process now and then, and on
+    Windows psycopg cannot use qasync's Proactor loop at all. Plain connections in worker
+    threads avoid both and keep the UI thread free.
+    """
     if mode == "auto":
         loop = asyncio.get_running_loop()
+        qt_loop = type(loop).__module__.split(".")[0] == "qasync"
         proactor = getattr(asyncio, "ProactorEventLoop", None)
         unsupported = sys.platform == "win32" and proactor and isinstance(loop, proactor)
-        mode = "threads" if unsupported else "async"
+        mode = "threads" if qt_loop or unsupported else "async"
     if mode == "async":
         return AsyncDriver(conninfo, max_connections)
     if mode == "threads":
