@@ -6,21 +6,20 @@ import json
 
 import httpx
 import pytest
-from test_supabase_contract import (
+from supabase_support import (
     ITEM_ID,
     LINEUP_ROW,
     SHOW_ID,
     assert_user_headers,
-    backend,  # noqa: F401  (fixtures)
     rest,
-    ring,  # noqa: F401
     sent,
     sent_json,
-    signed_in,  # noqa: F401
     user_token,
 )
 
 from studio.sync.backend import BackendError, Cursor, eq, in_, refers_to
+
+pytest_plugins = ["supabase_support"]
 
 WHOLESALER_ID = "33333333-3333-4333-8333-333333333333"
 
@@ -33,7 +32,7 @@ def head(respx_mock, path: str, content_range: str):
 
 @pytest.mark.asyncio
 async def test_insert_ignoring_duplicates_asks_postgrest_to_leave_existing_rows(
-    signed_in, respx_mock  # noqa: F811
+    signed_in, respx_mock
 ):
     route = rest(respx_mock, "POST", "live_products", 201, body=[{"id": ITEM_ID}])
     rows = await signed_in.insert(
@@ -50,16 +49,14 @@ async def test_insert_ignoring_duplicates_asks_postgrest_to_leave_existing_rows(
 
 
 @pytest.mark.asyncio
-async def test_insert_ignoring_duplicates_of_an_existing_row_returns_nothing(
-    signed_in, respx_mock  # noqa: F811
-):
+async def test_insert_ignoring_duplicates_of_an_existing_row_returns_nothing(signed_in, respx_mock):
     route = rest(respx_mock, "POST", "live_products", 201, body=[])
     assert await signed_in.insert("live_products", [LINEUP_ROW], ignore_duplicates=True) == []
     assert sent(route).headers["prefer"] == "return=representation,resolution=ignore-duplicates"
 
 
 @pytest.mark.asyncio
-async def test_a_plain_insert_has_no_conflict_resolution(signed_in, respx_mock):  # noqa: F811
+async def test_a_plain_insert_has_no_conflict_resolution(signed_in, respx_mock):
     route = rest(respx_mock, "POST", "live_products", 201)
     assert await signed_in.insert("live_products", [LINEUP_ROW], returning=False) == []
     request = sent(route)
@@ -79,7 +76,7 @@ async def test_a_plain_insert_has_no_conflict_resolution(signed_in, respx_mock):
     ],
 )
 async def test_insert_refuses_bad_rows_without_a_request(
-    signed_in, respx_mock, rows, kwargs, message  # noqa: F811
+    signed_in, respx_mock, rows, kwargs, message
 ):
     with pytest.raises(ValueError, match=message):
         await signed_in.insert("live_products", rows, **kwargs)
@@ -88,9 +85,7 @@ async def test_insert_refuses_bad_rows_without_a_request(
 
 
 @pytest.mark.asyncio
-async def test_count_sends_a_head_request_and_reads_the_content_range_total(
-    signed_in, respx_mock  # noqa: F811
-):
+async def test_count_sends_a_head_request_and_reads_the_content_range_total(signed_in, respx_mock):
     route = head(respx_mock, "products", "*/4082")
     assert await signed_in.count("products", [eq("status", "active")]) == 4082
     request = sent(route)
@@ -101,16 +96,20 @@ async def test_count_sends_a_head_request_and_reads_the_content_range_total(
 
 
 @pytest.mark.asyncio
-async def test_count_without_a_total_is_an_error(signed_in, respx_mock):  # noqa: F811
+async def test_count_without_a_total_is_an_error(signed_in, respx_mock):
     head(respx_mock, "products", "0-24/*")
     with pytest.raises(BackendError, match="did not say how many rows"):
         await signed_in.count("products")
 
 
 @pytest.mark.asyncio
-async def test_related_filters_become_an_empty_inner_embed(signed_in, respx_mock):  # noqa: F811
-    route = rest(respx_mock, "GET", "live_products", body=[{"id": ITEM_ID, "name": "a",
-                                                          "updated_at": "2026-11-24T10:00:00Z"}])
+async def test_related_filters_become_an_empty_inner_embed(signed_in, respx_mock):
+    route = rest(
+        respx_mock,
+        "GET",
+        "live_products",
+        body=[{"id": ITEM_ID, "name": "a", "updated_at": "2026-11-24T10:00:00Z"}],
+    )
     mine = refers_to("product_id", "products", eq("wholesaler_id", WHOLESALER_ID))
     page = await signed_in.pull_page("live_products", ["id", "name"], None, 500, [mine])
     assert sent(route).url.params.multi_items() == [
@@ -119,12 +118,13 @@ async def test_related_filters_become_an_empty_inner_embed(signed_in, respx_mock
         ("order", "updated_at.asc,id.asc"),
         ("limit", "500"),
     ]
-    assert page.next_cursor == Cursor.from_row({"id": ITEM_ID,
-                                                "updated_at": "2026-11-24T10:00:00+00:00"})
+    assert page.next_cursor == Cursor.from_row(
+        {"id": ITEM_ID, "updated_at": "2026-11-24T10:00:00+00:00"}
+    )
 
 
 @pytest.mark.asyncio
-async def test_related_filters_reach_id_lists_and_counts(signed_in, respx_mock):  # noqa: F811
+async def test_related_filters_reach_id_lists_and_counts(signed_in, respx_mock):
     ids_route = rest(respx_mock, "GET", "live_products", body=[])
     count_route = head(respx_mock, "live_products", "*/3")
     mine = refers_to("product_id", "products", eq("wholesaler_id", WHOLESALER_ID))
@@ -137,7 +137,7 @@ async def test_related_filters_reach_id_lists_and_counts(signed_in, respx_mock):
 
 
 @pytest.mark.asyncio
-async def test_related_filters_are_refused_in_writes(signed_in, respx_mock):  # noqa: F811
+async def test_related_filters_are_refused_in_writes(signed_in, respx_mock):
     mine = refers_to("product_id", "products", eq("wholesaler_id", WHOLESALER_ID))
     with pytest.raises(ValueError, match="names rows by id"):
         await signed_in.update("live_products", {"position": 1}, [mine])
@@ -147,7 +147,7 @@ async def test_related_filters_are_refused_in_writes(signed_in, respx_mock):  # 
 
 
 @pytest.mark.asyncio
-async def test_transport_failure_of_a_count_is_a_network_error(signed_in, respx_mock):  # noqa: F811
+async def test_transport_failure_of_a_count_is_a_network_error(signed_in, respx_mock):
     respx_mock.route(method="HEAD").mock(side_effect=httpx.ConnectError("refused"))
     with pytest.raises(BackendError) as caught:
         await signed_in.count("products")
