@@ -80,8 +80,8 @@ def test_the_model_passes_the_model_tester(qtmodeltester) -> None:
 def test_columns_show_prices_stock_margin_and_commission() -> None:
     model = make_model()
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))] == [
-        "#", "Product", "Live price", "Compare-at", "Allocated", "Wholesaler stock",
-        "Wholesale cost", "Margin %", "Host commission"]
+        "#", "Product", "Live price", "Compare-at", "Allocated", "Stock", "Cost", "Margin %",
+        "Commission"]
     assert texts(model, POSITION) == ["1", "2", "3"]
     assert texts(model, PRODUCT) == ["Item 0", "Item 1", "Item 2"]
     assert texts(model, LIVE_PRICE) == ["$20.00", "$25.00", "$9.00"]

@@ -35,9 +35,15 @@ PRODUCT_IDS_MIME = "application/x-shopstream-product-ids"
 ITEM_IDS_MIME = "application/x-shopstream-lineup-item-ids"
 
 COLUMNS = (
-    "#", "Product", "Live price", "Compare-at", "Allocated", "Wholesaler stock",
-    "Wholesale cost", "Margin %", "Host commission",
+    "#", "Product", "Live price", "Compare-at", "Allocated", "Stock", "Cost", "Margin %",
+    "Commission",
 )
+#: Header tooltips: the short headers leave the width to the product names.
+COLUMN_TIPS = {
+    "Stock": "The wholesaler's stock of the source product",
+    "Cost": "Wholesale cost per unit",
+    "Commission": "Your commission if every allocated unit sells at the live price",
+}
 (POSITION, PRODUCT, LIVE_PRICE, COMPARE_AT, ALLOCATED, STOCK, COST, MARGIN, COMMISSION) = range(9)
 #: Editable columns and the item field each one edits.
 EDITABLE = {
@@ -218,6 +224,8 @@ class LineupModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return COLUMN_TIPS.get(COLUMNS[section])
             if role == Qt.ItemDataRole.TextAlignmentRole and section in _NUMERIC:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

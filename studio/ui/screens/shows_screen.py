@@ -27,7 +27,7 @@ from studio.ui.actions import ActionRegistry, ActionSpec
 from studio.ui.context import ScreenContext
 from studio.ui.lineup_ops import SHOWS, ShowSummary, load_shows, refused_field
 from studio.ui.models.lineup_model import PRODUCT_IDS_MIME
-from studio.ui.models.shows_model import SHOW_ID_ROLE, ShowsModel
+from studio.ui.models.shows_model import CODE, SHOW_ID_ROLE, ShowsModel
 from studio.ui.screens.lineup_editor import LineupEditor
 from studio.ui.screens.show_editor import ShowEditor
 
@@ -77,10 +77,12 @@ class ShowsScreen(QWidget):
         self.list.verticalHeader().setVisible(False)
         self.list.setAlternatingRowColors(True)
         self.list.setWordWrap(False)
-        self.list.setMinimumWidth(460)
+        self.list.setMinimumWidth(400)
         header = self.list.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The code is in the editor's heading; the lineup needs the width more.
+        self.list.setColumnHidden(CODE, True)
         self.new_button = QPushButton("New show")
         self.new_button.setObjectName("new_show")
         heading = QLabel("Shows")
@@ -110,7 +112,7 @@ class ShowsScreen(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([500, 940])
+        splitter.setSizes([400, 1040])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
