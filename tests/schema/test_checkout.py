@@ -6,7 +6,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -31,18 +31,6 @@ from test_fn_support import (
 from studio.server.request_context import request_transaction
 
 ORDER_NUMBER = re.compile(r"^SS-\d{6}-\d{6,}$")
-
-
-@pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 def set_flash(conn: psycopg.Connection, live_id: str, price: str, start: str, end: str) -> None:

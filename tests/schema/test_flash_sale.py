@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 
 import factories as f
 import psycopg
-import pytest
 from test_fn_support import (
     Show,
     assert_refused,
@@ -19,18 +18,6 @@ from test_fn_support import (
     rpc,
     unchanged,
 )
-
-
-@pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 def effective(conn: psycopg.Connection, live_id: str) -> Decimal:

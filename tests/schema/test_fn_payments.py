@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import factories as f
@@ -13,7 +12,6 @@ from test_fn_support import (
     assert_refused,
     build_show,
     checkout,
-    connect,
     fill_cart,
     one,
     refused,
@@ -22,18 +20,6 @@ from test_fn_support import (
 )
 
 EVENT = "select public.record_payment_event(%s, %s, %s)"
-
-
-@pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 def event(conn: psycopg.Connection, order_id: str, status: str, ref: str | None = None) -> dict:

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
 import factories as f
 import psycopg
-import pytest
 from test_fn_support import (
     Show,
     assert_refused,
     build_show,
     checkout,
-    connect,
     fill_cart,
     refused,
     rows,
     rpc,
 )
-
-
-@pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 def buy(conn: psycopg.Connection, show: Show, qty: int) -> dict:

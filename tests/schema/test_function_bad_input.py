@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +24,6 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture(scope="module")
 def world(conninfo: str) -> World:
     conn = connect(conninfo)
     show = build_show(conn)
@@ -43,13 +38,6 @@ def world(conninfo: str) -> World:
     fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 1})
     conn.close()
     return World(show, scheduled, other, admin, empty_customer, order_id)
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 MISSING = str(uuid.UUID(int=1))

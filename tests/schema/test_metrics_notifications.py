@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -23,18 +22,6 @@ from test_fn_support import (
 )
 
 from studio.server.request_context import request_transaction
-
-
-@pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 def viewers(conn: psycopg.Connection, session_id: str) -> tuple[int, int, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 
 import factories as f
 import psycopg
@@ -11,7 +10,6 @@ import pytest
 from test_fn_support import (
     assert_refused,
     build_show,
-    connect,
     one,
     refused,
     rpc,
@@ -19,18 +17,6 @@ from test_fn_support import (
 )
 
 CODE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$")
-
-
-@pytest.fixture(scope="module")
-def conninfo(fresh_db_module: Callable[..., str]) -> str:
-    return fresh_db_module()
-
-
-@pytest.fixture
-def conn(conninfo: str) -> Iterator[psycopg.Connection]:
-    c = connect(conninfo)
-    yield c
-    c.close()
 
 
 def test_start_then_end_a_show(conn: psycopg.Connection) -> None:
