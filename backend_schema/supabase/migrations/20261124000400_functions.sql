@@ -49,6 +49,25 @@ begin
 end
 $$;
 
+-- The show `p_session_id`, once the caller is known to be its host (or an admin, when allowed):
+-- the shared preamble of the show-control functions.
+create function private.owned_show(p_session_id uuid, p_admin_ok boolean, p_what text)
+returns public.live_stream_sessions
+language plpgsql stable set search_path = ''
+as $$
+declare
+  v_show public.live_stream_sessions;
+begin
+  perform private.require_arg(p_session_id, 'p_session_id');
+  select s.* into v_show from public.live_stream_sessions s where s.id = p_session_id;
+  if not found then
+    raise exception 'Show % not found', p_session_id using errcode = 'P0002';
+  end if;
+  perform private.require_host(v_show.influencer_id, p_admin_ok, p_what);
+  return v_show;
+end
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- Checkout
 -- ---------------------------------------------------------------------------------------------
@@ -387,12 +406,8 @@ as $$
 declare
   v_show public.live_stream_sessions;
 begin
-  perform private.require_arg(p_session_id, 'p_session_id');
+  v_show := private.owned_show(p_session_id, true, 'start it');
   select s.* into v_show from public.live_stream_sessions s where s.id = p_session_id for update;
-  if not found then
-    raise exception 'Show % not found', p_session_id using errcode = 'P0002';
-  end if;
-  perform private.require_host(v_show.influencer_id, true, 'start it');
   if v_show.status <> 'scheduled' then
     raise exception 'Cannot start the show: it is already %', v_show.status
       using errcode = '55000', hint = 'Only a scheduled show can go live.';
@@ -409,12 +424,7 @@ as $$
 declare
   v_show public.live_stream_sessions;
 begin
-  perform private.require_arg(p_session_id, 'p_session_id');
-  select s.* into v_show from public.live_stream_sessions s where s.id = p_session_id;
-  if not found then
-    raise exception 'Show % not found', p_session_id using errcode = 'P0002';
-  end if;
-  perform private.require_host(v_show.influencer_id, true, 'end it');
+  v_show := private.owned_show(p_session_id, true, 'end it');
   -- Lock order shared with checkout: live products being changed, the host, then the show.
   perform 1 from public.live_products lp
     where lp.session_id = p_session_id and lp.flash_ends_at > now() order by lp.id for update;
@@ -439,12 +449,7 @@ declare
   v_show public.live_stream_sessions;
   v_item public.live_products;
 begin
-  perform private.require_arg(p_session_id, 'p_session_id');
-  select s.* into v_show from public.live_stream_sessions s where s.id = p_session_id;
-  if not found then
-    raise exception 'Show % not found', p_session_id using errcode = 'P0002';
-  end if;
-  perform private.require_host(v_show.influencer_id, false, 'feature products');
+  v_show := private.owned_show(p_session_id, false, 'feature products');
   if v_show.status <> 'live' then
     raise exception 'The show is not live (it is %)', v_show.status using errcode = '55000';
   end if;
