@@ -33,7 +33,7 @@ from studio.sync.backend import (
 from studio.sync.cache import CacheDatabase, CacheReader, CacheStore, CacheWriter, Operation
 from studio.sync.cache import cache_path as cache_file
 from studio.sync.engine import SyncEngine
-from studio.sync.engine_events import Listeners, SyncStatus
+from studio.sync.engine.events import Listeners, SyncStatus
 from studio.sync.scope import plan_for
 from studio.sync.session_store import MemorySessionStore, SessionStore
 
@@ -164,7 +164,7 @@ class Workspace:
         last time (if `email` is given, only when it is them), else the demo account with
         that email, else the demo host.
         """
-        from studio.sync.local_backend import LocalBackend  # psycopg: only for local mode
+        from studio.sync.local.backend import LocalBackend  # psycopg: only for local mode
 
         report = on_progress or (lambda *_: None)
         data_dir = Path(data_dir)
@@ -198,7 +198,7 @@ class Workspace:
     ) -> Workspace:
         """A workspace on a Supabase project: signed in with the saved session when there is
         one (checked with the server when reachable), else signed out."""
-        from studio.sync.supabase_backend import SupabaseBackend  # supabase-py: cloud only
+        from studio.sync.supabase.backend import SupabaseBackend  # supabase-py: cloud only
 
         store = session_store if session_store is not None else MemorySessionStore()
         backend = SupabaseBackend(url, anon_key, store)

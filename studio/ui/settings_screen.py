@@ -57,7 +57,7 @@ def anon_key_problem(key: str) -> str | None:
     """Why `key` cannot be given to the studio (empty, not a key, a service-role key), or None."""
     if not key.strip():
         return "Paste the project's anon (public) key from Project Settings > API"
-    from studio.sync.supabase_backend import check_anon_key  # heavy import: only when asked
+    from studio.sync.supabase.backend import check_anon_key  # heavy import: only when asked
 
     try:
         check_anon_key(key)

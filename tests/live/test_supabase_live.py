@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from studio.sync.backend import AuthError, PermissionDenied, Role, ValidationError, eq, gt
 from studio.sync.session_store import MemorySessionStore
-from studio.sync.supabase_backend import SupabaseBackend
+from studio.sync.supabase.backend import SupabaseBackend
 
 REQUIRED = (
     "SHOPSTREAM_SUPABASE_URL",

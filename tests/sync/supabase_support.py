@@ -15,7 +15,7 @@ import pytest_asyncio
 from keyring.backend import KeyringBackend
 
 from studio.sync.session_store import SERVICE_NAME, KeyringSessionStore
-from studio.sync.supabase_backend import SupabaseBackend
+from studio.sync.supabase.backend import SupabaseBackend
 
 URL = "https://proj.supabase.co"
 HOST = "proj.supabase.co"

@@ -37,7 +37,7 @@ from studio.sync.backend import (
     neq,
     or_,
 )
-from studio.sync.supabase_query import filter_params, quote_value, realtime_filter
+from studio.sync.supabase.query import filter_params, quote_value, realtime_filter
 
 STAMP = datetime(2026, 11, 24, 10, 0, 0, 500000, tzinfo=UTC)
 

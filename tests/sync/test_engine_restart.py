@@ -29,7 +29,7 @@ CHILD = """
 import asyncio, sys
 from studio.sync.cache import CacheDatabase, CacheWriter
 from studio.sync.engine import SyncEngine
-from studio.sync.local_backend import LocalBackend
+from studio.sync.local.backend import LocalBackend
 from studio.sync.scope import plan_for
 
 class SlowReplies:

@@ -17,8 +17,8 @@ from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD, DEMO_PASSWORD_
 from studio.sync.backend import NetworkError
 from studio.sync.cache import CacheDatabase, CacheReader, CacheWriter, cache_path
 from studio.sync.engine import SyncEngine
-from studio.sync.engine_events import OpRejected, SyncProgress, SyncStatus
-from studio.sync.local_backend import LocalBackend
+from studio.sync.engine.events import OpRejected, SyncProgress, SyncStatus
+from studio.sync.local.backend import LocalBackend
 from studio.sync.scope import plan_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "schema"))

@@ -15,7 +15,7 @@ from studio.server.demo_accounts import (
     DEMO_WHOLESALER,
 )
 from studio.sync.backend import AuthError, AuthUser, NetworkError, PermissionDenied, Role, eq
-from studio.sync.local_auth import INVALID_CREDENTIALS
+from studio.sync.local.auth import INVALID_CREDENTIALS
 from studio.sync.session_store import MemorySessionStore
 
 pytestmark = pytest.mark.asyncio

@@ -32,7 +32,7 @@ from studio.sync.backend import (
     in_,
     is_null,
 )
-from studio.sync.local_backend import LocalBackend
+from studio.sync.local.backend import LocalBackend
 
 pytestmark = pytest.mark.asyncio
 pytest_plugins = ["test_local_support"]

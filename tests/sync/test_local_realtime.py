@@ -10,7 +10,7 @@ import pytest
 from test_local_support import Workspace, f, wait_until
 
 from studio.sync.backend import NetworkError, PermissionDenied, RowChange, eq, ilike
-from studio.sync.local_backend import LocalBackend
+from studio.sync.local.backend import LocalBackend
 
 pytestmark = pytest.mark.asyncio
 pytest_plugins = ["test_local_support"]

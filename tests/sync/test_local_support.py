@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from studio.server.demo_accounts import DEMO_PASSWORD, DEMO_PASSWORD_BCRYPT
-from studio.sync.local_backend import LocalBackend
+from studio.sync.local.backend import LocalBackend
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "schema"))
 import factories as f

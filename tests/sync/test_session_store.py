@@ -20,7 +20,7 @@ from studio.sync.session_store import (
     account_for_url,
     keyring_available,
 )
-from studio.sync.supabase_auth_storage import SessionStoreAuthStorage, compact_session
+from studio.sync.supabase.auth_storage import SessionStoreAuthStorage, compact_session
 
 URL = "https://proj.supabase.co"
 

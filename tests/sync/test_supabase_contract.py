@@ -29,7 +29,7 @@ from studio.sync.backend import (
     Role,
 )
 from studio.sync.session_store import SERVICE_NAME, KeyringSessionStore
-from studio.sync.supabase_backend import ServiceRoleKeyRefused, SupabaseBackend, check_anon_key
+from studio.sync.supabase.backend import ServiceRoleKeyRefused, SupabaseBackend, check_anon_key
 
 pytest_plugins = ["supabase_support"]
 

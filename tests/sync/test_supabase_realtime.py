@@ -14,8 +14,8 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from studio.sync.backend import BackendError, RowChange, eq, ilike
 from studio.sync.session_store import MemorySessionStore
-from studio.sync.supabase_backend import SupabaseBackend
-from studio.sync.supabase_realtime import (
+from studio.sync.supabase.backend import SupabaseBackend
+from studio.sync.supabase.realtime import (
     ChangeBinding,
     access_token_frame,
     heartbeat_frame,

@@ -24,8 +24,8 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from studio.sync.lineup_ops import ITEM_INSERT_COLUMNS
 from studio.ui.actions import ActionRegistry
-from studio.ui.lineup_ops import ITEM_INSERT_COLUMNS
 from studio.ui.models.lineup_model import ALLOCATED, COMPARE_AT, LIVE_PRICE, PRODUCT_IDS_MIME
 from studio.ui.screens.product_picker import ProductPicker
 from studio.ui.screens.shows_screen import ShowsScreen

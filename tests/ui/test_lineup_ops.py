@@ -12,7 +12,7 @@ import pytest
 
 from studio.core.lineup import Lineup
 from studio.core.models import LineupItem, LiveProductStatus, Show
-from studio.ui.lineup_ops import (
+from studio.sync.lineup_ops import (
     ITEM_INSERT_COLUMNS,
     SHOW_INSERT_COLUMNS,
     SentEdit,

@@ -16,7 +16,7 @@ from studio.core.pricing import RoundingMode, round_price
 from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD
 from studio.server.migrations import MigrationRunner, schema_dir
 from studio.sync.cache import CacheReader, cents_to_decimal
-from studio.sync.local_backend import LocalBackend
+from studio.sync.local.backend import LocalBackend
 from studio.sync.workspace import Workspace
 from studio.ui.actions import ActionRegistry
 from studio.ui.context import ScreenContext

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from studio.sync.local_driver import AsyncDriver, ThreadDriver, make_driver
+from studio.sync.local.driver import AsyncDriver, ThreadDriver, make_driver
 
 
 def test_auto_mode_uses_threads_on_the_qt_loop(run) -> None:

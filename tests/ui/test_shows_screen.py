@@ -21,8 +21,8 @@ from PySide6.QtCore import QDateTime, QMimeData, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent
 from PySide6.QtWidgets import QApplication
 
+from studio.sync.lineup_ops import SHOW_INSERT_COLUMNS
 from studio.ui.actions import ActionRegistry
-from studio.ui.lineup_ops import SHOW_INSERT_COLUMNS
 from studio.ui.models.lineup_model import PRODUCT_IDS_MIME
 from studio.ui.models.shows_model import (
     CODE,

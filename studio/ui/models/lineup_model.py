@@ -29,7 +29,7 @@ from studio.core.lineup import Lineup, LineupError
 from studio.core.margins import ItemMargin, LineupMargin, lineup_margin
 from studio.core.models import LineupItem, Product
 from studio.core.money import UNKNOWN, format_money, format_percent
-from studio.ui.lineup_ops import decode_ids, parse_cell, stepped_order
+from studio.sync.lineup_ops import decode_ids, parse_cell, stepped_order
 
 PRODUCT_IDS_MIME = "application/x-shopstream-product-ids"
 ITEM_IDS_MIME = "application/x-shopstream-lineup-item-ids"

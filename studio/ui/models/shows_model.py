@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from studio.core.models import Show, ShowStatus
-from studio.ui.lineup_ops import ShowSummary
+from studio.sync.lineup_ops import ShowSummary
 
 COLUMNS = ("Title", "Starts", "Status", "Items", "Code")
 TITLE, STARTS, STATUS, ITEMS, CODE = range(5)

@@ -24,9 +24,7 @@ from PySide6.QtWidgets import (
 from studio.core.lineup import Lineup, LineupError
 from studio.core.lineup_rules import lineup_locked_reason
 from studio.sync.cache import Operation
-from studio.ui.actions import ActionRegistry, ActionSpec
-from studio.ui.context import ScreenContext
-from studio.ui.lineup_ops import (
+from studio.sync.lineup_ops import (
     LIVE_PRODUCTS,
     LineupSnapshot,
     SentEdit,
@@ -38,6 +36,8 @@ from studio.ui.lineup_ops import (
     load_products,
     refused_field,
 )
+from studio.ui.actions import ActionRegistry, ActionSpec
+from studio.ui.context import ScreenContext
 from studio.ui.models.lineup_model import (
     EDITABLE,
     LineupModel,

@@ -29,8 +29,8 @@ from studio.core.lineup_rules import (
     validate_show,
 )
 from studio.core.models import Show
+from studio.sync.lineup_ops import show_ops
 from studio.ui.context import ScreenContext
-from studio.ui.lineup_ops import show_ops
 from studio.ui.models.shows_model import DATE_FORMAT, STATUS_LABELS
 
 FIELDS = ("title", "description", "scheduled_start", "scheduled_end")

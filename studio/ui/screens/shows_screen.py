@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.models import Host
+from studio.sync.lineup_ops import SHOWS, ShowSummary, load_shows, refused_field
 from studio.ui.actions import ActionRegistry, ActionSpec
 from studio.ui.context import ScreenContext
-from studio.ui.lineup_ops import SHOWS, ShowSummary, load_shows, refused_field
 from studio.ui.models.lineup_model import PRODUCT_IDS_MIME
 from studio.ui.models.shows_model import CODE, SHOW_ID_ROLE, ShowsModel
 from studio.ui.screens.lineup_editor import LineupEditor

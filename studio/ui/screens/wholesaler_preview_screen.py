@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.models import WholesalerLineupRow
+from studio.sync.lineup_ops import load_wholesaler_lineups
 from studio.ui.actions import ActionRegistry, ActionSpec
 from studio.ui.context import ScreenContext
-from studio.ui.lineup_ops import load_wholesaler_lineups
 from studio.ui.models.wholesaler_preview_model import WholesalerPreviewModel
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from psycopg.pq import TransactionStatus
 
 from studio.server import db
 from studio.sync.backend import BackendError, NetworkError, backend_error
-from studio.sync.local_sql import Statement
+from studio.sync.local.sql import Statement
 
 log = logging.getLogger(__name__)
 

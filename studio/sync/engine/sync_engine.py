@@ -20,15 +20,15 @@ from typing import Any
 from studio.sync.backend import AuthError, Backend, BackendError, NetworkError
 from studio.sync.cache import CacheStore, CacheWriter, Operation
 from studio.sync.cache.errors import CacheError
-from studio.sync.engine_events import (
+from studio.sync.engine.events import (
     Listeners,
     OpRejected,
     SyncProgress,
     SyncState,
     SyncStatus,
 )
-from studio.sync.engine_pull import DEFAULT_OVERLAP, DEFAULT_PAGE_SIZE, Puller
-from studio.sync.engine_push import Pusher, backoff_delay, check_operation
+from studio.sync.engine.pull import DEFAULT_OVERLAP, DEFAULT_PAGE_SIZE, Puller
+from studio.sync.engine.push import Pusher, backoff_delay, check_operation
 from studio.sync.scope import ScopePlan, TableScope
 
 log = logging.getLogger(__name__)

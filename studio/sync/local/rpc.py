@@ -10,7 +10,7 @@ from psycopg import sql
 
 from studio.sync.backend import backend_error
 from studio.sync.filters import row_values
-from studio.sync.local_sql import Statement, as_json_array, json_text
+from studio.sync.local.sql import Statement, as_json_array, json_text
 
 # The overloads of a public function, with their input arguments (types fully qualified: the
 # lookup runs with an empty search_path) and what they return.

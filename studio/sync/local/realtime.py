@@ -22,8 +22,8 @@ from studio.sync.backend import (
     check_identifier,
     eq,
 )
-from studio.sync.local_driver import Driver, error_from_psycopg
-from studio.sync.local_sql import Statement, select_statement
+from studio.sync.local.driver import Driver, error_from_psycopg
+from studio.sync.local.sql import Statement, select_statement
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from studio.sync.cache import CacheStore, CacheWriter
 from studio.sync.cache.errors import CacheError
 from studio.sync.cache.store import BULK_THRESHOLD
 from studio.sync.cache.tables import SA_TABLES, table_spec
-from studio.sync.engine_events import SyncProgress
+from studio.sync.engine.events import SyncProgress
 from studio.sync.scope import (
     IDS_PER_CHUNK,
     DerivedScope,

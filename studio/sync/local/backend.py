@@ -28,7 +28,7 @@ from studio.sync.backend import (
     keyset_page,
 )
 from studio.sync.filters import row_values
-from studio.sync.local_auth import (
+from studio.sync.local.auth import (
     RememberedUser,
     banned,
     identity,
@@ -38,15 +38,15 @@ from studio.sync.local_auth import (
     user_by_email,
     user_by_id,
 )
-from studio.sync.local_driver import IO_MODES, Driver, IoMode, error_from_psycopg, make_driver
-from studio.sync.local_realtime import LocalRealtime, LocalSubscription
-from studio.sync.local_rpc import (
+from studio.sync.local.driver import IO_MODES, Driver, IoMode, error_from_psycopg, make_driver
+from studio.sync.local.realtime import LocalRealtime, LocalSubscription
+from studio.sync.local.rpc import (
     FUNCTION_LOOKUP,
     FunctionSignature,
     choose_overload,
     rpc_statement,
 )
-from studio.sync.local_sql import (
+from studio.sync.local.sql import (
     Statement,
     check_paging,
     count_statement,

@@ -15,7 +15,7 @@ from psycopg import sql
 
 from studio.server.request_context import jwt_claims
 from studio.sync.backend import AuthError, AuthUser
-from studio.sync.local_sql import Statement
+from studio.sync.local.sql import Statement
 from studio.sync.session_store import SessionStore
 
 log = logging.getLogger(__name__)

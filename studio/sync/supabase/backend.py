@@ -34,8 +34,8 @@ from studio.sync.backend import (
 )
 from studio.sync.filters import column_list, row_values
 from studio.sync.session_store import SessionStore
-from studio.sync.supabase_auth_storage import SessionStoreAuthStorage
-from studio.sync.supabase_query import (
+from studio.sync.supabase.auth_storage import SessionStoreAuthStorage
+from studio.sync.supabase.query import (
     conflict_target,
     embeds,
     error_from_response,
@@ -48,8 +48,8 @@ from studio.sync.supabase_query import (
     rows_body,
     to_json,
 )
-from studio.sync.supabase_realtime import ChangeBinding, RealtimeSubscription, subscribe_changes
-from studio.sync.supabase_signin import (
+from studio.sync.supabase.realtime import ChangeBinding, RealtimeSubscription, subscribe_changes
+from studio.sync.supabase.signin import (
     ServiceRoleKeyRefused,
     auth_failure,
     auth_session,

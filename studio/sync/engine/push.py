@@ -21,7 +21,7 @@ from studio.core.lineup_rules import field_for_constraint, field_for_server_mess
 from studio.sync.backend import AuthError, Backend, BackendError, eq
 from studio.sync.cache import CacheStore, CacheWriter, Operation, OutboxEntry
 from studio.sync.cache.errors import CacheDataError
-from studio.sync.engine_events import OpRejected
+from studio.sync.engine.events import OpRejected
 from studio.sync.scope import complete_rows, readable_columns
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Local backend: the embedded PostgreSQL spoken to exactly as PostgREST would."""

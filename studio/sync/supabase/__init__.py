@@ -1,0 +1,1 @@
+"""Supabase backend: PostgREST, Auth and Realtime over supabase-py, sessions in the keyring."""
