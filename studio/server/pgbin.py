@@ -75,8 +75,17 @@ def read_postmaster(pgdata: Path) -> Postmaster | None:
 
 
 def _is_postgres_process(pid: int) -> bool:
+    """Whether ``pid`` is a live PostgreSQL process.
+
+    A postmaster that died but was never reaped (its parent does not wait, as under some
+    container inits) is a zombie: it still has a pid and a name, but serves nothing and
+    ``pg_ctl stop`` waits on it in vain, so it counts as not running.
+    """
     try:
-        name = psutil.Process(pid).name()
+        process = psutil.Process(pid)
+        if process.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
+            return False
+        name = process.name()
     except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return False
     except psutil.AccessDenied:
