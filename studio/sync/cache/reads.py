@@ -15,7 +15,7 @@ from studio.sync.cache.search import (
     ProductFilters,
     ProductSort,
     count_statement,
-    fts_count_statement,
+    plan_search,
     search_statement,
 )
 from studio.sync.cache.tables import SA_TABLES, TableSpec, table_spec
@@ -73,9 +73,7 @@ class CacheReader:
             max_price=max_price, in_stock=in_stock, live_eligible=live_eligible, status=status)
         spec = table_spec("products")
         with self._db.read() as conn:
-            matches = 0
-            if filters.match is not None:
-                matches = int(conn.execute(fts_count_statement(filters.match)).scalar_one())
+            filters, matches = plan_search(conn, filters, count_matches=True)
             statement = search_statement(
                 filters, sort=sort, limit=limit, offset=offset, match_count=matches)
             return [decode_row(spec, row) for row in conn.execute(statement).mappings()]
@@ -96,9 +94,7 @@ class CacheReader:
             query, category_ids=category_ids, wholesaler_id=wholesaler_id, min_price=min_price,
             max_price=max_price, in_stock=in_stock, live_eligible=live_eligible, status=status)
         with self._db.read() as conn:
-            matches = 0
-            if filters.match is not None and filters.conditions():
-                matches = int(conn.execute(fts_count_statement(filters.match)).scalar_one())
+            filters, matches = plan_search(conn, filters, count_matches=bool(filters.conditions()))
             return int(conn.execute(count_statement(filters, match_count=matches)).scalar_one())
 
     def get(self, table: str, row_id: Any) -> Row | None:

@@ -5,6 +5,10 @@ relevance order ranks with bm25 (name 10, brand 6, tags 4, description 1) up to 
 matches, and lists broader queries by name; other orders walk their index keeping the matches
 when there are many, or sort the matches when there are few. Either way the page is chosen on
 (sort key, rowid) and full rows are read for that page only.
+
+While a first sync's search index is still being built (`SEARCH_INDEX_PENDING` in cache_meta),
+text queries fall back to a substring scan of name, brand and tags: the catalog is browsable and
+findable before it is fully indexed.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -32,6 +36,8 @@ _TOKEN = re.compile(r"[^\W_]+")
 _products = SA_TABLES["products"]
 _categories = SA_TABLES["categories"]
 _fts_match = sa.literal_column("products_fts").op("MATCH")
+_QUOTED = re.compile(r'"([^"]*)"')
+SEARCH_INDEX_PENDING = "search_index_pending:products"
 
 
 def fts_query(text: str) -> str | None:
@@ -63,6 +69,8 @@ class ProductFilters:
     in_stock: bool | None = None
     live_eligible: bool | None = None
     status: str | None = None
+    # Lower-cased words every product must contain somewhere (the unindexed fallback of `match`).
+    words: tuple[str, ...] | None = None
 
     @classmethod
     def build(
@@ -115,7 +123,41 @@ class ProductFilters:
             conditions.append(p.c.is_live_eligible == int(self.live_eligible))
         if self.status is not None:
             conditions.append(p.c.status == self.status)
+        for word in self.words or ():
+            conditions.append(sa.or_(*(
+                sa.func.instr(sa.func.lower(sa.func.coalesce(p.c[name], "")), word) > 0
+                for name in ("name", "brand", "tags")
+            )))
         return conditions
+
+    def unindexed(self) -> ProductFilters:
+        """The same search without the FTS index: each query word as a substring condition."""
+        if self.match is None:
+            return self
+        words = tuple(word.lower() for word in _QUOTED.findall(self.match))
+        return replace(self, match=None, words=words)
+
+
+def search_index_pending(conn: sa.Connection) -> bool:
+    """Whether the catalog's search index is still being built after a first sync."""
+    statement = sa.text("SELECT 1 FROM cache_meta WHERE key = :key")
+    return conn.execute(statement, {"key": SEARCH_INDEX_PENDING}).first() is not None
+
+
+def plan_search(
+    conn: sa.Connection, filters: ProductFilters, *, count_matches: bool
+) -> tuple[ProductFilters, int]:
+    """The filters to run now and the FTS match count that picks the plan (0 when not needed).
+
+    While the search index is pending, text becomes substring conditions (no match count).
+    """
+    if filters.match is None:
+        return filters, 0
+    if search_index_pending(conn):
+        return filters.unindexed(), 0
+    if not count_matches:
+        return filters, 0
+    return filters, int(conn.execute(fts_count_statement(filters.match)).scalar_one())
 
 
 def _price(value: Any) -> int:

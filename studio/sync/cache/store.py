@@ -22,6 +22,7 @@ from studio.sync.cache.rows import (
     upsert_sql,
     validate_ids,
 )
+from studio.sync.cache.search import SEARCH_INDEX_PENDING
 from studio.sync.cache.tables import FTS_TABLES, SA_TABLES, TableSpec, table_spec
 
 # A first load of at least this many rows into an empty table skips per-row index and FTS
@@ -231,8 +232,13 @@ class CacheStore(OutboxOperations):
             # copied back to the database file once rather than at every few pages.
             self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES:d}")
 
-    def finish_bulk_load(self, table: str) -> bool:
-        """Recreate what `begin_bulk_load` dropped and rebuild the FTS index; False if idle."""
+    def finish_bulk_load(self, table: str, *, search_index: bool = True) -> bool:
+        """Recreate what `begin_bulk_load` dropped; False if no bulk load was open.
+
+        The FTS index is rebuilt too unless `search_index` is False: then the table is
+        browsable at once, searches fall back to substring conditions, and
+        `build_search_index` (a separate, later write) makes it searchable.
+        """
         spec = table_spec(table)
         with self.transaction():
             saved = self.get_meta(f"bulk_load:{spec.name}")
@@ -241,12 +247,31 @@ class CacheStore(OutboxOperations):
             for sql in json.loads(saved):
                 self._conn.exec_driver_sql(sql)
             if spec.name in FTS_TABLES:
-                self._tune_fts(FTS_TABLES[spec.name])
-                self._conn.exec_driver_sql(_FTS_REBUILD[spec.name])
+                if search_index:
+                    self._rebuild_fts(spec.name)
+                else:
+                    self.set_meta(SEARCH_INDEX_PENDING, now_text())
             self.delete_meta(f"bulk_load:{spec.name}")
             self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES:d}")
         self._changed.add(spec.name)
         return True
+
+    def build_search_index(self, table: str = "products") -> bool:
+        """Build the FTS index a deferred bulk load left pending; False if none was pending."""
+        spec = table_spec(table)
+        if spec.name not in FTS_TABLES:
+            return False
+        with self.transaction():
+            if self.get_meta(SEARCH_INDEX_PENDING) is None:
+                return False
+            self._rebuild_fts(spec.name)
+            self.delete_meta(SEARCH_INDEX_PENDING)
+        self._changed.add(spec.name)
+        return True
+
+    def _rebuild_fts(self, table: str) -> None:
+        self._tune_fts(FTS_TABLES[table])
+        self._conn.exec_driver_sql(_FTS_REBUILD[table])
 
     def _tune_fts(self, fts_table: str) -> None:
         # A larger in-memory term buffer makes fewer, larger segments: about a third faster
@@ -263,6 +288,7 @@ class CacheStore(OutboxOperations):
         tables = [key.split(":", 1)[1] for key in keys]
         for table in tables:
             self.finish_bulk_load(table)
+        self.build_search_index()  # a first sync that stopped before its search index
         return tables
 
     # ------------------------------------------------------------------ cursors and meta
