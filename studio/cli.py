@@ -53,6 +53,12 @@ def _build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--db-url", required=True, help="PostgreSQL connection URL or conninfo")
     apply.add_argument("--seed", action="store_true", help="also run seed.sql (once)")
     apply.add_argument(
+        "--include-all",
+        action="store_true",
+        help="also apply local migrations older than the newest one applied (as `supabase db "
+        "push --include-all`); without it they are refused",
+    )
+    apply.add_argument(
         "--schema-dir", type=Path, default=None, help="directory with migrations/ and seed.sql"
     )
     return parser
@@ -181,14 +187,20 @@ def _schema(args: argparse.Namespace) -> int:
     from studio.server.migrations import MigrationRunner
 
     runner = MigrationRunner(args.db_url, schema_dir=args.schema_dir)
-    applied = runner.apply(seed=args.seed)
+    applied = runner.apply(seed=args.seed, include_all=args.include_all)
     names = {m.version: m.path.name for m in runner.migrations()}
     for version in applied:
         print(f"Applied {names.get(version, version)}")
     if not applied:
         print("Migrations: up to date")
     if args.seed:
-        print("Seeded from seed.sql" if runner.seeded else "Seed: already applied or no seed.sql")
+        if runner.seeded:
+            print("Seeded from seed.sql")
+        elif runner.seed_rehashed:
+            print("Seed: seed.sql changed since it was applied; recorded its new hash "
+                  "(not run again, as with the Supabase CLI)")
+        else:
+            print("Seed: already applied or no seed.sql")
     return 0
 
 

@@ -116,3 +116,48 @@ def test_local_server_reset(
     assert f"Deleted {local_dir}" in out
     assert "Seeded database from seed.sql" in out
     assert "Products in the catalog: 3" in out
+
+
+def test_schema_apply_refuses_out_of_order_then_include_all(
+    empty_db: str, make_schema_dir, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = make_schema_dir({"20240102000000_products.sql": PRODUCTS})
+    args = ["schema", "apply", "--db-url", empty_db, "--schema-dir", str(directory)]
+    assert main(args) == 0
+    (directory / "migrations" / "20240101000000_early.sql").write_text("select 1;")
+    capsys.readouterr()
+
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "20240101000000" in err and "--include-all" in err
+
+    assert main([*args, "--include-all"]) == 0
+    assert "Applied 20240101000000_early.sql" in capsys.readouterr().out
+
+
+def test_schema_apply_refuses_versions_missing_locally(
+    empty_db: str, make_schema_dir, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = make_schema_dir(
+        {"20240101000000_products.sql": PRODUCTS, "20240102000000_more.sql": "select 1;"}
+    )
+    args = ["schema", "apply", "--db-url", empty_db, "--schema-dir", str(directory)]
+    assert main(args) == 0
+    (directory / "migrations" / "20240102000000_more.sql").unlink()
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "no file in" in err and "20240102000000" in err
+
+
+def test_schema_apply_reports_a_changed_seed(
+    empty_db: str, make_schema_dir, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = make_schema_dir({"20240101000000_products.sql": PRODUCTS}, seed=SEED)
+    args = ["schema", "apply", "--db-url", empty_db, "--schema-dir", str(directory), "--seed"]
+    assert main(args) == 0
+    (directory / "seed.sql").write_text(SEED + "\n-- one more line\n")
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "recorded its new hash" in capsys.readouterr().out

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from studio.server.migrations import MigrationError, MigrationRunner, discover, schema_dir
+from studio.server.migrations import (
+    MigrationError,
+    MigrationRunner,
+    MissingLocalMigrations,
+    OutOfOrderMigrations,
+    discover,
+    schema_dir,
+)
 
 CREATE_ITEMS = "create table public.items (id int primary key, label text not null);"
 ADD_COLOUR = """
@@ -155,3 +163,89 @@ def test_project_migrations_apply_cleanly(fresh_db) -> None:
     runner = MigrationRunner(fresh_db(), schema_dir())
     assert runner.applied_versions() == [m.version for m in runner.migrations()]
     assert runner.pending() == []
+
+
+# ------------------------------------------------------------------ history checks (as the CLI)
+
+
+def _migration(directory: Path, name: str, sql: str = "select 1;") -> None:
+    (directory / "migrations" / name).write_text(sql)
+
+
+def test_out_of_order_migration_is_refused_unless_include_all(
+    empty_db: str, make_schema_dir
+) -> None:
+    directory = make_schema_dir(
+        {"20240101000000_items.sql": CREATE_ITEMS, "20240103000000_later.sql": "select 1;"}
+    )
+    runner = MigrationRunner(empty_db, directory)
+    assert runner.apply() == ["20240101000000", "20240103000000"]
+    # A file dated before the newest applied one appears (a merged branch, say).
+    _migration(directory, "20240102000000_add_colour.sql", ADD_COLOUR)
+    _migration(directory, "20240104000000_newest.sql", "create table public.newest (id int);")
+
+    with pytest.raises(OutOfOrderMigrations) as info:
+        runner.apply()
+    assert info.value.versions == ["20240102000000"]
+    assert "20240103000000" in str(info.value) and "--include-all" in str(info.value)
+    # Nothing ran: not the old file, not the newer one either.
+    assert [v for v, _, _ in _versions(empty_db)] == ["20240101000000", "20240103000000"]
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("select to_regclass('public.newest')").fetchone() == (None,)
+
+    assert runner.apply(include_all=True) == ["20240102000000", "20240104000000"]
+    assert runner.pending() == []
+
+
+def test_versions_recorded_but_missing_locally_are_refused(
+    empty_db: str, make_schema_dir
+) -> None:
+    directory = make_schema_dir(
+        {"20240101000000_items.sql": CREATE_ITEMS, "20240102000000_gone.sql": "select 1;"}
+    )
+    runner = MigrationRunner(empty_db, directory)
+    runner.apply()
+    (directory / "migrations" / "20240102000000_gone.sql").unlink()
+    _migration(directory, "20240103000000_next.sql", "create table public.next_one (id int);")
+
+    for include_all in (False, True):
+        with pytest.raises(MissingLocalMigrations) as info:
+            runner.apply(include_all=include_all)
+        assert info.value.versions == ["20240102000000"]
+        assert "20240102000000" in str(info.value)
+        assert str(directory / "migrations") in str(info.value)
+    assert [v for v, _, _ in _versions(empty_db)] == ["20240101000000", "20240102000000"]
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("select to_regclass('public.next_one')").fetchone() == (None,)
+
+
+def _seed_hash(conninfo: str) -> str:
+    with psycopg.connect(conninfo) as conn:
+        row = conn.execute(
+            "select hash from supabase_migrations.seed_files where path = 'supabase/seed.sql'"
+        ).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def test_changed_seed_updates_its_hash_without_running_again(
+    empty_db: str, make_schema_dir
+) -> None:
+    first = b"insert into public.items values (1, 'one');\r\n"
+    directory = make_schema_dir({"20240101000000_items.sql": CREATE_ITEMS})
+    (directory / "seed.sql").write_bytes(first)
+    runner = MigrationRunner(empty_db, directory)
+    runner.apply(seed=True)
+    # The hash is of the file's bytes, CRLF included, as the Supabase CLI computes it.
+    assert _seed_hash(empty_db) == hashlib.sha256(first).hexdigest()
+
+    changed = b"insert into public.items values (1, 'one'), (2, 'two');\n"
+    (directory / "seed.sql").write_bytes(changed)
+    runner.apply(seed=True)
+    assert not runner.seeded and runner.seed_rehashed
+    assert _seed_hash(empty_db) == hashlib.sha256(changed).hexdigest()
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("select count(*) from public.items").fetchone() == (1,)
+
+    runner.apply(seed=True)  # unchanged now: nothing to record
+    assert not runner.seeded and not runner.seed_rehashed

@@ -86,6 +86,43 @@ class MigrationError(Exception):
         return text
 
 
+class MigrationHistoryError(Exception):
+    """The database's migration history and the local files disagree; nothing was applied.
+
+    `versions` are the versions the message is about, oldest first.
+    """
+
+    def __init__(self, message: str, versions: list[str]) -> None:
+        self.versions = versions
+        super().__init__(message)
+
+
+class MissingLocalMigrations(MigrationHistoryError):
+    """The database records versions that have no file in the migrations directory."""
+
+    def __init__(self, versions: list[str], migrations_dir: Path) -> None:
+        super().__init__(
+            f"the database records {len(versions)} migration(s) with no file in "
+            f"{migrations_dir}: {', '.join(versions)}. Bring the directory up to date with the "
+            "one that was applied (or, if those versions were reverted on purpose, delete their "
+            "rows from supabase_migrations.schema_migrations, as `supabase migration repair "
+            "--status reverted` does)",
+            versions,
+        )
+
+
+class OutOfOrderMigrations(MigrationHistoryError):
+    """Local migrations older than the newest applied one, not applied yet."""
+
+    def __init__(self, versions: list[str], newest_applied: str) -> None:
+        super().__init__(
+            f"{len(versions)} local migration(s) would be inserted before the newest one "
+            f"applied ({newest_applied}): {', '.join(versions)}. Rename them to a later "
+            "timestamp, or rerun with --include-all to apply them anyway",
+            versions,
+        )
+
+
 def discover(directory: Path) -> list[Migration]:
     """Migration files under ``directory/migrations`` in filename order.
 
@@ -123,6 +160,8 @@ class MigrationRunner:
         self.run_bootstrap = bootstrap
         self.seeded = False
         """Whether the last ``apply(seed=True)`` ran the seed file."""
+        self.seed_rehashed = False
+        """Whether the last ``apply(seed=True)`` found seed.sql changed and stored its new hash."""
 
     @property
     def seed_file(self) -> Path:
@@ -142,24 +181,47 @@ class MigrationRunner:
         done = set(self.applied_versions())
         return [m for m in self.migrations() if m.version not in done]
 
+    def plan(self, applied: list[str], include_all: bool = False) -> list[Migration]:
+        """The migrations to apply over `applied`, as `supabase db push` decides.
+
+        Raises MissingLocalMigrations when the database records versions with no local file,
+        and OutOfOrderMigrations when an unapplied file is older than the newest applied
+        version (unless `include_all`, which applies those too, in filename order).
+        """
+        local = self.migrations()
+        known = {m.version for m in local}
+        missing = [v for v in applied if v not in known]
+        if missing:
+            raise MissingLocalMigrations(missing, self.schema_dir / "migrations")
+        done = set(applied)
+        pending = [m for m in local if m.version not in done]
+        if applied and not include_all:
+            newest = max(applied, key=_version_key)
+            older = [m.version for m in pending if _version_key(m.version) < _version_key(newest)]
+            if older:
+                raise OutOfOrderMigrations(older, newest)
+        return pending
+
     def seed_applied(self) -> bool:
         """Whether the seed file has been run on this database."""
         with self._connect() as conn:
             return self._seed_recorded(conn)
 
-    def apply(self, seed: bool = False) -> list[str]:
-        """Apply bootstrap and pending migrations (then the seed, once); return new versions."""
+    def apply(self, seed: bool = False, include_all: bool = False) -> list[str]:
+        """Apply bootstrap and pending migrations (then the seed, once); return new versions.
+
+        The history is checked first (see `plan`): a disagreement raises a
+        MigrationHistoryError before any migration runs.
+        """
         self.seeded = False
+        self.seed_rehashed = False
         applied: list[str] = []
         with self._connect() as conn:
             conn.execute("select pg_advisory_lock(%s)", (_LOCK_KEY,))
             try:
                 if self.run_bootstrap:
                     self._bootstrap(conn)
-                done = set(self._applied(conn))
-                for migration in self.migrations():
-                    if migration.version in done:
-                        continue
+                for migration in self.plan(self._applied(conn), include_all):
                     try:
                         self._apply_one(conn, migration)
                     except MigrationError as exc:
@@ -226,23 +288,51 @@ class MigrationRunner:
         ).fetchone()
         return row is not None
 
+    def _recorded_seed_hash(self, conn: psycopg.Connection) -> str | None:
+        if not self._seed_recorded(conn):
+            return None
+        row = conn.execute(
+            "select hash from supabase_migrations.seed_files where path = %s", (SEED_PATH,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def _seed(self, conn: psycopg.Connection) -> bool:
-        if not self.seed_file.is_file() or self._seed_recorded(conn):
+        """Run seed.sql once. Like the Supabase CLI, a seed whose content changed since it ran is
+        not run again (its rows exist already); only its recorded hash is updated."""
+        if not self.seed_file.is_file():
             return False
-        text = self.seed_file.read_text(encoding="utf-8")
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        content = self.seed_file.read_bytes()
+        # The CLI hashes the file's bytes as they are (line endings included).
+        digest = hashlib.sha256(content).hexdigest()
+        recorded = self._recorded_seed_hash(conn)
+        if recorded is not None:
+            if recorded != digest:
+                conn.execute(_UPSERT_SEED_FILE, (SEED_PATH, digest))
+                self.seed_rehashed = True
+                log.info("seed.sql changed since it was applied: stored its new hash")
+            return False
+        text = content.decode("utf-8")
         try:
             with conn.transaction():
                 if split_statements(text):
                     conn.execute(text)  # type: ignore[arg-type]  # trusted, parameterless SQL
-                conn.execute(
-                    "insert into supabase_migrations.seed_files (path, hash) values (%s, %s)",
-                    (SEED_PATH, digest),
-                )
+                conn.execute(_UPSERT_SEED_FILE, (SEED_PATH, digest))
         except psycopg.Error as exc:
             raise _error_for(self.seed_file, text, exc) from exc
         log.info("Seeded the database from %s", self.seed_file)
         return True
+
+
+# The statement the Supabase CLI records a seed file with (pkg/migration/history.go).
+_UPSERT_SEED_FILE = (
+    "insert into supabase_migrations.seed_files (path, hash) values (%s, %s)"
+    " on conflict (path) do update set hash = excluded.hash"
+)
+
+
+def _version_key(version: str) -> tuple[int, str]:
+    """Versions compare as numbers (the CLI parses them as integers), then as text."""
+    return (int(version), version)
 
 
 def _error_for(path: Path, text: str, exc: psycopg.Error) -> MigrationError:
