@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.ui.status_bar import breakable, tooltip_text
+
 if TYPE_CHECKING:  # the context pulls in the cache; keep it off the start-up path
     from studio.ui.actions import ActionRegistry
     from studio.ui.context import ScreenContext
@@ -142,5 +144,8 @@ class WorkspaceBanner(QFrame):
         self.hide()
 
     def show_message(self, message: str) -> None:
-        self.message_label.setText(message)
+        # Break chances inside long words (paths, ids) keep the wrapped label from widening
+        # the window; the label stays selectable for copying.
+        self.message_label.setText(breakable(message))
+        self.message_label.setToolTip(tooltip_text(message))
         self.show()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStatusBar,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QWidget,
 )
 
@@ -28,6 +33,12 @@ BADGES: dict[str, tuple[str, str]] = {
     "signed_out": ("○", "Signed out"),
 }
 OFFLINE_QUEUED = "Offline — changes queued"
+# However long a message, a status bar label asks for no more than this much width; it
+# shows what fits and ends in "…" (the whole text is in the tooltip).
+MIN_TEXT_WIDTH = 48
+MAX_TEXT_WIDTH = 560
+TOOLTIP_CHARS = 600
+NOTICE_MS = 8000
 
 # What a table is called in words on the progress bar.
 TABLE_WORDS: dict[str, str] = {
@@ -61,11 +72,104 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def one_line(text: str) -> str:
+    """Text for a single-line label: line breaks and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
+def breakable(text: str, every: int = 40) -> str:
+    """`text` with invisible break chances inside very long words, so wrapped labels and
+    tooltips can wrap them instead of growing to their width."""
+    return " ".join(
+        "\u200b".join(word[i:i + every] for i in range(0, len(word), every))
+        if len(word) > every else word
+        for word in text.split(" "))
+
+
+def tooltip_text(text: str, limit: int = TOOLTIP_CHARS) -> str:
+    """A tooltip for a long text: wrappable, and cut (saying so) past `limit` characters."""
+    text = text.strip()
+    if len(text) > limit:
+        text = text[:limit].rstrip() + "… (click for the whole message)"
+    return breakable(text)
+
+
 def progress_text(table: str, done: int, total: int) -> str:
     words = TABLE_WORDS.get(table, table.replace("_", " "))
     if total < 0:
         return f"Syncing {words} {done:,}"
     return f"Syncing {words} {done:,} / {total:,}"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never asks for more width than it has: `text()` stays whole,
+    the painted text ends in "…" when it does not fit, and the tooltip holds it all."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *,
+                 max_width: int = MAX_TEXT_WIDTH) -> None:
+        super().__init__(parent)
+        self._max_width = max_width
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        text = one_line(text)
+        super().setText(text)
+        self.setToolTip(tooltip_text(text))
+
+    def shown_text(self) -> str:
+        """What is painted at the current width."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             max(self.contentsRect().width(), 0))
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), MIN_TEXT_WIDTH), hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), self._max_width), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter, self.contentsRect(), int(self.alignment()), self.palette(),
+            self.isEnabled(), self.shown_text(), self.foregroundRole())
+
+
+class ElidedButton(QPushButton):
+    """A flat push button whose text elides like ElidedLabel (`text()` stays whole)."""
+
+    def __init__(self, parent: QWidget | None = None, *,
+                 max_width: int = MAX_TEXT_WIDTH) -> None:
+        super().__init__(parent)
+        self._max_width = max_width
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def _option(self) -> QStyleOptionButton:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        return option
+
+    def shown_text(self) -> str:
+        """What is painted at the current width."""
+        option = self._option()
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option,
+                                           self).width()
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight,
+                                             max(room - 8, 0))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(MIN_TEXT_WIDTH, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), self._max_width), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        option = self._option()
+        option.text = self.shown_text()
+        QStylePainter(self).drawControl(QStyle.ControlElement.CE_PushButton, option)
 
 
 class SyncStatusBar(QStatusBar):
@@ -85,14 +189,18 @@ class SyncStatusBar(QStatusBar):
         self.progress_bar.setMinimumWidth(220)
         self.progress_bar.setTextVisible(True)
         # Words for busy work without a total (Fusion draws no text on a busy bar).
-        self.activity_label = QLabel()
+        self.activity_label = ElidedLabel(max_width=320)
         self.activity_label.setObjectName("activityLabel")
-        self.rejection_button = QPushButton()
+        self.rejection_button = ElidedButton()
         self.rejection_button.setObjectName("rejectionButton")
         self.rejection_button.setFlat(True)
         self.rejection_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.rejection_button.clicked.connect(self.show_rejection_details)
-        self.identity_label = QLabel()
+        self.notice_label = ElidedLabel()
+        self.notice_label.setObjectName("noticeLabel")
+        self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice_label.hide)
+        self.identity_label = ElidedLabel(max_width=420)
         self.identity_label.setObjectName("identityLabel")
         self.identity_label.setContentsMargins(0, 0, 8, 0)
 
@@ -100,6 +208,7 @@ class SyncStatusBar(QStatusBar):
         self.addWidget(self.pending_label)
         self.addWidget(self.progress_bar)
         self.addWidget(self.activity_label)
+        self.addWidget(self.notice_label)
         self.addWidget(self.rejection_button, 1)
         self.addPermanentWidget(self.identity_label)
 
@@ -110,6 +219,7 @@ class SyncStatusBar(QStatusBar):
         self._signals: SyncSignals | None = None
         self.progress_bar.hide()
         self.activity_label.hide()
+        self.notice_label.hide()
         self.rejection_button.hide()
         self.set_state("connecting", 0, "")
 
@@ -195,8 +305,9 @@ class SyncStatusBar(QStatusBar):
                       field: str) -> None:
         self._rejection = (op_id, target, message, sqlstate, field)
         first_line = message.strip().splitlines()[0] if message.strip() else "no reason given"
-        self.rejection_button.setText(f"⚠ Change refused: {first_line}")
-        self.rejection_button.setToolTip("Show what the server refused and why")
+        self.rejection_button.setText(f"⚠ Change refused: {one_line(first_line)}")
+        self.rejection_button.setToolTip(
+            tooltip_text(first_line) + "\n\nClick to see what the server refused and why.")
         self.rejection_button.show()
 
     def clear_rejection(self) -> None:
@@ -207,7 +318,9 @@ class SyncStatusBar(QStatusBar):
         if self._rejection is None:
             return ""
         op_id, target, message, sqlstate, field = self._rejection
-        lines = [_sentence(message) or "The server refused the change.", ""]
+        if len(message) > TOOLTIP_CHARS:  # the whole message is under "Show Details…"
+            message = message[:TOOLTIP_CHARS].rstrip() + "… (the whole message is below)"
+        lines = [breakable(_sentence(message)) or "The server refused the change.", ""]
         lines.append(f"What: {target.replace('_', ' ')}")
         if field:
             lines.append(f"Field: {field.replace('_', ' ')}")
@@ -223,9 +336,20 @@ class SyncStatusBar(QStatusBar):
         box = QMessageBox(QMessageBox.Icon.Warning, "Change refused", self.rejection_details(),
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("rejectionDetails")
+        box.setDetailedText(self._rejection[2])
         box.finished.connect(self.clear_rejection)
         box.open()
 
     def set_identity(self, text: str) -> None:
         self.identity_label.setText(text)
-        self.identity_label.setToolTip(text)
+
+    def show_notice(self, text: str) -> None:
+        """A short-lived message beside the badge (e.g. why F5 did nothing visible)."""
+        self.notice_label.setText(text)
+        self.notice_label.show()
+        self._notice_timer.start()
+
+    @property
+    def notice(self) -> str:
+        """The notice shown now ("" when none)."""
+        return "" if self.notice_label.isHidden() else self.notice_label.text()
