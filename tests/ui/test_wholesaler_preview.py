@@ -7,7 +7,9 @@ import pytest
 from lineup_support import (
     HOST,
     OTHER_HOST,
+    host_row,
     item_row,
+    product_row,
     show_id,
     show_row,
     wholesaler_context,
@@ -15,9 +17,18 @@ from lineup_support import (
 from PySide6.QtCore import Qt
 
 from studio.ui.actions import ActionRegistry
-from studio.ui.models.wholesaler_preview_model import COLUMNS, WholesalerPreviewModel
+from studio.ui.models.wholesaler_preview_model import (
+    COLUMNS,
+    PRODUCT,
+    SHOW,
+    WholesalerPreviewModel,
+)
+from studio.ui.models.wholesaler_preview_model import (
+    HOST as HOST_COLUMN,
+)
 from studio.ui.screens.wholesaler_preview_screen import (
     EMPTY,
+    MIN_WIDTHS,
     NOT_A_WHOLESALER,
     WholesalerPreviewScreen,
 )
@@ -75,7 +86,7 @@ def test_exactly_the_items_selling_our_products_with_live_and_wholesale_prices(
     qtmodeltester.check(model)
     assert list(COLUMNS) == [
         "Show", "Starts", "Status", "Host", "Product", "SKU", "Allocated", "Sold", "Live price",
-        "Wholesale price", "Difference", "Markup"]
+        "Wholesale", "Difference", "Markup"]
     rows = table(model)
     # The live show first, then upcoming shows soonest first; lineup order within a show.
     assert [[r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11]]
@@ -160,3 +171,44 @@ def test_an_item_whose_show_has_not_synced_yet_waits_for_it(qtbot, run, fake_con
     qtbot.waitUntil(lambda: screen.model.rowCount() == 6)
     run(screen.wait_idle())
     assert "Pop-up" in [row[0] for row in table(screen.model)]
+
+
+LONG_TITLE = "Cozy Sunday Evening: Candles, Throws and Warm Drinks for the Winter Season"
+LONG_PRODUCT = "Hand-thrown Stoneware Ceramic Mug with Speckled Reactive Glaze, 350 ml"
+LONG_HOST = "Maya Chen-Okonkwo Livestream Studio"
+
+
+@pytest.mark.parametrize("width", [1040, 1360])  # the table on a 1280 and a 1600 screen
+def test_every_column_stays_readable_and_long_names_elide_in_the_middle(
+    qtbot, run, ctx, wait_until, width: int
+) -> None:
+    ctx.insert("products", [product_row(3) | {"name": LONG_PRODUCT}])
+    ctx.insert("influencers", [host_row(HOST, LONG_HOST, "mayalive")])
+    ctx.insert("live_stream_sessions", [show_row(1, title=LONG_TITLE)])
+    screen = open_screen(qtbot, run, ctx)
+    screen.resize(width, 600)
+    wait_until(lambda: LONG_TITLE in [row[SHOW] for row in table(screen.model)])
+    run(screen.wait_idle())
+    qtbot.wait(10)  # the resize reaches the table
+    header, view = screen.table.horizontalHeader(), screen.table
+    sizes = {column: header.sectionSize(column) for column in range(len(COLUMNS))}
+    assert sizes[SHOW] >= MIN_WIDTHS[SHOW] and sizes[PRODUCT] >= MIN_WIDTHS[PRODUCT]
+    assert sizes[HOST_COLUMN] >= MIN_WIDTHS[HOST_COLUMN]
+    # Every column fits the table at this width: nothing to scroll sideways to.
+    assert sum(sizes.values()) <= view.viewport().width()
+    metrics = view.fontMetrics()
+    for column in range(len(COLUMNS)):  # headings and numbers are never cut
+        if column not in (SHOW, HOST_COLUMN, PRODUCT):
+            texts = [COLUMNS[column], *(row[column] for row in table(screen.model))]
+            assert sizes[column] >= max(metrics.horizontalAdvance(t) for t in texts), column
+    # Names that do not fit elide in the middle on one line; the tooltip has them whole.
+    assert view.textElideMode() == Qt.TextElideMode.ElideMiddle and not view.wordWrap()
+    model = screen.model
+    row = [r[SHOW] for r in table(model)].index(LONG_TITLE)
+    assert model.index(row, SHOW).data(Qt.ItemDataRole.ToolTipRole).startswith(LONG_TITLE)
+    mug = [r[PRODUCT] for r in table(model)].index(LONG_PRODUCT)
+    assert model.index(mug, PRODUCT).data(Qt.ItemDataRole.ToolTipRole) == (
+        f"{LONG_PRODUCT} (SKU-003)")
+    assert model.index(mug, HOST_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == LONG_HOST
+    # The show, the widest text, gets the larger share of the spare width.
+    assert sizes[SHOW] >= sizes[PRODUCT] >= sizes[HOST_COLUMN]

@@ -7,11 +7,18 @@ about buyers (the wholesaler's cache holds no customer data, and this model show
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDateTime,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from studio.core.margins import markup_percent
 from studio.core.models import ShowStatus, WholesalerLineupRow
@@ -20,10 +27,20 @@ from studio.ui.models.shows_model import STATUS_LABELS, local_text, status_color
 
 COLUMNS = (
     "Show", "Starts", "Status", "Host", "Product", "SKU", "Allocated", "Sold", "Live price",
-    "Wholesale price", "Difference", "Markup",
+    "Wholesale", "Difference", "Markup",
 )
 (SHOW, STARTS, STATUS, HOST, PRODUCT, SKU, ALLOCATED, SOLD, LIVE_PRICE, WHOLESALE_PRICE,
  DIFFERENCE, MARKUP) = range(len(COLUMNS))
+HEADER_TIPS = {
+    "Starts": "When the show is scheduled to start (your time zone)",
+    "Allocated": "Units of your stock the host set aside for the show",
+    "Sold": "Units sold in the show so far",
+    "Live price": "The host's price in the show, per unit",
+    "Wholesale": "Your wholesale price, per unit",
+    "Difference": "Live price minus your wholesale price, per unit",
+    "Markup": "How far the live price is above your wholesale price, in percent",
+}
+SHORT_DATE_FORMAT = "d MMM yyyy, HH:mm"
 _NUMERIC = {ALLOCATED, SOLD, LIVE_PRICE, WHOLESALE_PRICE, DIFFERENCE, MARKUP}
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole
 _ROOT = QModelIndex()
@@ -42,6 +59,12 @@ def _show_order(row: WholesalerLineupRow) -> tuple[int, float]:
     if row.show_status == ShowStatus.SCHEDULED:
         return (1, stamp)
     return (2, -stamp)
+
+
+def short_local_text(moment: datetime) -> str:
+    """A start time in the computer's time zone, compact for a table cell."""
+    return QDateTime.fromMSecsSinceEpoch(int(moment.timestamp() * 1000)).toString(
+        SHORT_DATE_FORMAT)
 
 
 def signed_money(amount: Decimal) -> str:
@@ -98,6 +121,8 @@ class WholesalerPreviewModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(COLUMNS[section])
         if role == Qt.ItemDataRole.TextAlignmentRole and section in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -120,17 +145,33 @@ class WholesalerPreviewModel(QAbstractTableModel):
                 return status_color(row.show_status)
             if column == DIFFERENCE and difference(row) < 0:
                 return status_color(ShowStatus.LIVE)  # selling below the wholesale price
-        if role == Qt.ItemDataRole.ToolTipRole and column in (DIFFERENCE, MARKUP):
-            return (f"Live price {format_money(row.live_price)} vs your wholesale price "
-                    f"{format_money(row.wholesale_price)} per unit")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
         if role == SESSION_ID_ROLE:
             return str(row.session_id)
+        return None
+
+    @staticmethod
+    def _tooltip(row: WholesalerLineupRow, column: int) -> str | None:
+        """Whole names for the columns that elide them, and what the price columns compare."""
+        if column == SHOW:
+            return f"{row.show_title} — {STATUS_LABELS[row.show_status]}, " \
+                   f"{local_text(row.scheduled_start)}"
+        if column == STARTS:
+            return local_text(row.scheduled_start)
+        if column == HOST:
+            return row.host_display_name
+        if column == PRODUCT:
+            return f"{row.product_name} ({row.sku})"
+        if column in (DIFFERENCE, MARKUP):
+            return (f"Live price {format_money(row.live_price)} vs your wholesale price "
+                    f"{format_money(row.wholesale_price)} per unit")
         return None
 
     def _display(self, row: WholesalerLineupRow, column: int) -> str | None:
         values = {
             SHOW: lambda: row.show_title,
-            STARTS: lambda: local_text(row.scheduled_start),
+            STARTS: lambda: short_local_text(row.scheduled_start),
             STATUS: lambda: STATUS_LABELS[row.show_status],
             HOST: lambda: row.host_display_name,
             PRODUCT: lambda: row.product_name,

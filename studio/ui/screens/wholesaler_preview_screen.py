@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,13 +24,86 @@ from studio.core.models import WholesalerLineupRow
 from studio.sync.lineup_ops import load_wholesaler_lineups
 from studio.ui.actions import ActionRegistry, ActionSpec
 from studio.ui.context import ScreenContext
-from studio.ui.models.wholesaler_preview_model import WholesalerPreviewModel
+from studio.ui.models.wholesaler_preview_model import (
+    HOST,
+    PRODUCT,
+    SHOW,
+    WholesalerPreviewModel,
+)
 
 log = logging.getLogger(__name__)
 PREVIEW_TABLES = frozenset({"live_products", "live_stream_sessions", "products", "influencers"})
 NOT_A_WHOLESALER = "Sign in as a wholesaler to preview the lineups that use your products."
 EMPTY = "No host has put your products in a lineup yet."
 ALL_SHOWS = "All shows"
+# The name columns share the width the others leave (by weight), never below these widths;
+# narrower than that, the table scrolls sideways. Dates, statuses and numbers fit their text.
+MIN_WIDTHS = {SHOW: 160, PRODUCT: 130, HOST: 100}
+WEIGHTS = {SHOW: 3, PRODUCT: 2, HOST: 1}
+
+
+def share_width(available: int, minimum: dict[int, int], natural: dict[int, int],
+                weights: dict[int, int]) -> dict[int, int]:
+    """Widths for the name columns: each its minimum, then the rest by weight, a column
+    taking no more than its text needs while another still wants room (then the first
+    weighted column takes what is left)."""
+    widths = dict(minimum)
+    spare = available - sum(widths.values())
+    wanting = [c for c in weights if natural.get(c, 0) > widths[c]]
+    while spare > 0 and wanting:
+        total = sum(weights[c] for c in wanting)
+        given = 0
+        for column in wanting:
+            share = max(spare * weights[column] // total, 1)
+            grant = min(share, natural[column] - widths[column], spare - given)
+            widths[column] += grant
+            given += grant
+        spare -= given
+        wanting = [c for c in wanting if natural[c] > widths[c]]
+        if given == 0:
+            break
+    if spare > 0:
+        widths[next(iter(weights))] += spare
+    return widths
+
+
+class PreviewTable(QTableView):
+    """The preview's table: one line per item, names elided in the middle (whole in the
+    tooltip), columns fitted to the width on every resize and reload."""
+
+    def __init__(self, model: WholesalerPreviewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        model.modelReset.connect(self.fit_columns)
+
+    def _content_width(self, column: int) -> int:
+        header = self.horizontalHeader()
+        return max(self.sizeHintForColumn(column), header.sectionSizeFromContents(column).width())
+
+    def fit_columns(self) -> None:
+        header, columns = self.horizontalHeader(), self.model().columnCount()
+        fixed = {c: self._content_width(c) for c in range(columns) if c not in WEIGHTS}
+        natural = {c: max(self._content_width(c), MIN_WIDTHS[c]) for c in WEIGHTS}
+        available = self.viewport().width() - sum(fixed.values())
+        widths = share_width(available, MIN_WIDTHS, natural, WEIGHTS) | fixed
+        for column, width in widths.items():
+            if header.sectionSize(column) != width:
+                header.resizeSection(column, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
 
 
 class WholesalerPreviewScreen(QWidget):
@@ -53,22 +127,19 @@ class WholesalerPreviewScreen(QWidget):
         heading.setStyleSheet("font-weight: 600; font-size: 16px;")
         self.show_filter = QComboBox()
         self.show_filter.setObjectName("show_filter")
+        # Long show labels elide in the closed combo (the list shows them whole), so the
+        # heading keeps its room.
+        self.show_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.show_filter.setMinimumContentsLength(40)
+        self.show_filter.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.show_filter.addItem(ALL_SHOWS, "")
         self.summary = QLabel(NOT_A_WHOLESALER if self._wholesaler_id is None else "")
         self.summary.setObjectName("preview_summary")
         self.summary.setWordWrap(True)
         self.model = WholesalerPreviewModel(self)
-        self.table = QTableView()
+        self.table = PreviewTable(self.model)
         self.table.setObjectName("preview_table")
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
         top = QHBoxLayout()
         top.addWidget(heading)
