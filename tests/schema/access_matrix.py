@@ -52,9 +52,13 @@ influencer_earnings: id influencer_id order_id order_item_id session_id gross_am
     commission_rate amount status earned_at available_at paid_out_at reversed_at
 influencer_notifications: id influencer_id type title body data is_read read_at
 """
-# table -> its columns (each table also has created_at and updated_at).
+# Tables the studio writes through sync carry a row version (sync protocol migration).
+_VERSIONED = frozenset({"live_stream_sessions", "live_products", "influencer_goals", "products",
+                        "influencer_notifications", "live_stream_chat"})
+# table -> its columns (each table also has created_at, updated_at and the sync cursor change_xid).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    table: (*cols.split(), "created_at", "updated_at")
+    table: (*cols.split(), "created_at", "updated_at", "change_xid",
+            *(("row_version",) if table in _VERSIONED else ()))
     for table, cols in (line.split(":") for line in _COLUMNS.replace("\n   ", "").split("\n")[1:-1])
 }
 
@@ -151,6 +155,10 @@ EXECUTE: dict[str, tuple[str, ...]] = {
     "public.viewer_room_code(uuid)": ("anon", *_SIGNED_IN),
     "public.my_profiles()": _SIGNED_IN,
     "public.admin_user_profiles(uuid)": _SIGNED_IN,
+    "public.sync_horizon()": ("anon", *_SIGNED_IN),
+    "public.sync_tombstone_floor()": _SIGNED_IN,
+    "public.apply_ops(jsonb)": _SIGNED_IN,
+    "public.set_lineup_order(uuid, uuid[])": _SIGNED_IN,
 }
 
 # Calls of the functions that hand out private columns: (name, actor, sql, arg key, outcome).

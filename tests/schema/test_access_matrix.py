@@ -270,6 +270,7 @@ def test_matrix_lists_every_table_and_column(world: tuple[psycopg.Connection, Ac
     catalogue: dict[str, set[str]] = {}
     for table, column in rows:
         catalogue.setdefault(table, set()).add(column)
+    catalogue.pop("sync_tombstones", None)  # the deletions feed: test_sync_protocol_tombstones
     assert catalogue == {t: set(c) for t, c in COLUMNS.items()}
     assert set(w.tables) == set(COLUMNS)
 
