@@ -18,11 +18,47 @@ NO_KEYRING_MESSAGE = (
 
 
 class SecretStoreUnavailable(RuntimeError):
-    """The OS keyring is missing, locked or refused the secret."""
+    """The OS keyring is missing, locked or refused the secret.
 
-    def __init__(self, reason: str | None = None) -> None:
-        message = NO_KEYRING_MESSAGE if reason is None else f"{NO_KEYRING_MESSAGE} ({reason})"
+    `reason` says what happened in words; `locked` is true when the keyring is locked (asking
+    again would only show the unlock prompt again).
+    """
+
+    def __init__(self, reason: str | None = None, *, locked: bool = False) -> None:
+        self.reason = reason or "no system keyring found"
+        self.locked = locked
+        message = (
+            NO_KEYRING_MESSAGE if reason is None
+            else f"{reason}; your session will not be remembered"
+        )
         super().__init__(message)
+
+
+def keyring_failure(error: BaseException, action: str) -> SecretStoreUnavailable:
+    """What a keyring backend's exception means, in words (`action`: "read", "save" or "remove").
+
+    Backends fail in many ways: keyring's own errors, but also D-Bus errors from Secret Service
+    or KWallet and OS errors, which keyring does not wrap.
+    """
+    detail = str(error).strip()
+    said = f": {detail}" if detail else ""
+    errors = keyring.errors
+    if isinstance(error, errors.KeyringLocked):
+        return SecretStoreUnavailable(
+            "the system keyring is locked (its unlock prompt was dismissed or failed)",
+            locked=True,
+        )
+    if isinstance(error, errors.NoKeyringError | errors.InitError):
+        return SecretStoreUnavailable(f"no usable system keyring ({type(error).__name__}{said})")
+    if isinstance(error, errors.PasswordSetError):
+        return SecretStoreUnavailable(f"the system keyring refused to save the session{said}")
+    if isinstance(error, errors.PasswordDeleteError):
+        return SecretStoreUnavailable(
+            f"the system keyring refused to remove the saved session{said}"
+        )
+    return SecretStoreUnavailable(
+        f"the system keyring failed to {action} the session ({type(error).__name__}{said})"
+    )
 
 
 class SessionStore(Protocol):
@@ -64,12 +100,15 @@ class KeyringSessionStore:
         if not keyring_available():
             raise SecretStoreUnavailable()
 
+    # Every backend call is guarded with `except Exception`: D-Bus and OS errors escape keyring
+    # unwrapped, and any of them only means "no keyring for now", never a crash.
+
     def load(self) -> str | None:
         self.check()
         try:
             return keyring.get_password(self.service, self.account)
-        except keyring.errors.KeyringError as e:
-            raise SecretStoreUnavailable(type(e).__name__) from e
+        except Exception as e:
+            raise keyring_failure(e, "read") from e
 
     def save(self, value: str) -> None:
         if not isinstance(value, str) or not value:
@@ -77,17 +116,24 @@ class KeyringSessionStore:
         self.check()
         try:
             keyring.set_password(self.service, self.account, value)
-        except keyring.errors.KeyringError as e:
-            raise SecretStoreUnavailable(type(e).__name__) from e
+        except Exception as e:
+            raise keyring_failure(e, "save") from e
 
     def clear(self) -> None:
         self.check()
         try:
             keyring.delete_password(self.service, self.account)
-        except keyring.errors.PasswordDeleteError:
-            pass  # nothing was stored: already clear
-        except keyring.errors.KeyringError as e:
-            raise SecretStoreUnavailable(type(e).__name__) from e
+            return
+        except keyring.errors.PasswordDeleteError as e:
+            refusal: Exception = e  # usually "nothing stored"; checked below
+        except Exception as e:
+            raise keyring_failure(e, "remove") from e
+        try:
+            still_there = keyring.get_password(self.service, self.account) is not None
+        except Exception as e:
+            raise keyring_failure(e, "remove") from e
+        if still_there:
+            raise keyring_failure(refusal, "remove") from refusal
 
 
 class MemorySessionStore:

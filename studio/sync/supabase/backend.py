@@ -109,6 +109,12 @@ class SupabaseBackend:
     def current_user(self) -> AuthUser | None:
         return self._user
 
+    @property
+    def session_notice(self) -> str | None:
+        """One line for the user when the session cannot be remembered (keyring missing,
+        locked or failing): it is kept until the app closes. None when all is well."""
+        return self._storage.notice
+
     async def sign_in(self, email: str, password: str) -> AuthSession:
         email = (email or "").strip()
         if not email or "@" not in email:
