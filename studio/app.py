@@ -56,7 +56,8 @@ def screen_entries(settings_screen: SettingsScreen) -> list[ScreenEntry]:
             soon("catalog", "Catalog", "The catalog is not part of this build.")), symbol="▤"),
         ScreenEntry("shows", "Shows", lazy_screen(
             f"{_SCREENS}.shows_screen", "ShowsScreen",
-            soon("shows", "Shows", "The show planner is not part of this build.")), symbol="▶"),
+            soon("shows", "Shows", "The show planner is not part of this build.")),
+            roles=frozenset({"host"}), symbol="▶"),
         ScreenEntry("lineup_preview", "Lineup preview", lazy_screen(
             f"{_SCREENS}.wholesaler_preview_screen", "WholesalerPreviewScreen",
             soon("lineup_preview", "Lineup preview",

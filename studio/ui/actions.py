@@ -87,6 +87,15 @@ class ActionRegistry(QObject):
         except KeyError:
             raise KeyError(f"no action {action_id!r}") from None
 
+    def set_available(self, action_id: str, available: bool) -> None:
+        """Offer a command or not (e.g. a screen the user's role cannot use): an unavailable
+        command's keys do nothing and the shortcut overview leaves it out."""
+        action = self.action(action_id)
+        action.setVisible(available)  # Qt ignores the shortcuts of an invisible action
+        action.setEnabled(available)
+
     def specs(self) -> list[ActionSpec]:
-        """All registered commands, for the shortcut overview."""
-        return sorted(self._specs.values(), key=lambda s: s.action_id)
+        """The commands offered now (registered and available), for the shortcut overview."""
+        return sorted((spec for action_id, spec in self._specs.items()
+                       if self._actions[action_id].isVisible()),
+                      key=lambda s: s.action_id)

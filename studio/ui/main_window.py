@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
         self._register_actions(entries)
+        self.set_roles(frozenset())  # role-bound screens appear once roles are known
         self.resize(1280, 800)
         if entries:
             self.navigate(entries[0].nav_id)
@@ -238,14 +239,21 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- workspace states
 
     def set_roles(self, roles: frozenset[str]) -> None:
-        """Show the items the signed-in user's roles allow; leave a screen that became hidden."""
+        """Show the items the signed-in user's roles allow (their Ctrl+N and F1 entries too);
+        leave a screen that became hidden."""
         self._roles = frozenset(roles)
         for row, nav_id in enumerate(self._order):
-            needed = self._entries[nav_id].roles
-            self.nav.item(row).setHidden(bool(needed) and not needed & self._roles)
+            allowed = self._allowed(nav_id)
+            self.nav.item(row).setHidden(not allowed)
+            if row < 9:
+                self.actions_registry.set_available(f"nav.{nav_id}", allowed)
         current = self.current_nav_id
         if current and not self.is_nav_visible(current):
             self.navigate(self.default_screen())
+
+    def _allowed(self, nav_id: str) -> bool:
+        needed = self._entries[nav_id].roles
+        return not needed or bool(needed & self._roles)
 
     def default_screen(self) -> str:
         for nav_id in ("catalog", *self._order):
@@ -292,10 +300,11 @@ class MainWindow(QMainWindow):
         self.remove_screens()
         self.banner.hide()
         self.status.hide_progress()
+        self._roles = frozenset(ctx.roles)
         for nav_id in self._order:
             entry = self._entries[nav_id]
-            if entry.factory is None:
-                continue
+            if entry.factory is None or not self._allowed(nav_id):
+                continue  # a screen the role cannot use is not built: none of its commands
             slot = self._slots[nav_id]
             try:
                 screen = entry.factory(ctx, self.actions_registry, slot)

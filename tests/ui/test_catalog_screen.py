@@ -234,7 +234,16 @@ def test_ctrl_l_adds_the_selected_products(qtbot, catalog, wait_until, screen) -
 def test_adding_is_refused_to_someone_who_is_not_a_host(qtbot, fake_context,
                                                         wait_until) -> None:
     catalog = open_catalog(fake_context, roles=frozenset({"wholesaler"}))
-    screen = open_screen(qtbot, wait_until, catalog.ctx)
+    registry = ActionRegistry()
+    screen = CatalogScreen(catalog.ctx, registry)
+    qtbot.addWidget(screen)
+    screen.show()
+    screen.activate()
+    idle(wait_until, screen)
+    # The command does not apply to a wholesaler: no button, no F1 entry, no menu item.
+    assert screen.add_button.isHidden()
+    assert "catalog.add_to_lineup" not in {spec.action_id for spec in registry.specs()}
+    assert not screen.add_action.isVisible()
     requests: list[list[str]] = []
     screen.add_to_lineup_requested.connect(requests.append)
     screen.table.selectRow(0)

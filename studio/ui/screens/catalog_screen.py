@@ -245,6 +245,9 @@ class CatalogScreen(QWidget):
             self.clear_filters, owner=self, context=context)
         self.add_button.setDefaultAction(self.add_action)
         self.table.addAction(self.add_action)
+        # Only hosts build lineups: for anyone else the command is not offered at all.
+        actions.set_available("catalog.add_to_lineup", self._is_host())
+        self.add_button.setVisible(self._is_host())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def _connect(self) -> None:
