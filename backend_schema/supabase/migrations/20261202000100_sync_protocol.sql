@@ -508,7 +508,7 @@ declare
   v_table text := p_op ->> 'table';
   v_id uuid := (p_op ->> 'id')::uuid;
   v_base bigint := (p_op ->> 'base_version')::bigint;
-  v_values jsonb := p_op -> 'values' - 'id';
+  v_values jsonb := (p_op -> 'values') - 'id'::text;
   v_noun text := private.sync_noun(p_op ->> 'table');
   v_prior jsonb;
   v_row jsonb;
