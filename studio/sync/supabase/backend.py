@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from postgrest.types import CountMethod
 from supabase import AsyncClient, AsyncClientOptions
 from supabase_auth import Session
 from supabase_auth import errors as auth_errors
-from supabase_auth.constants import STORAGE_KEY
+from supabase_auth.constants import EXPIRY_MARGIN, STORAGE_KEY
 from supabase_auth.types import AuthChangeEvent
 
 from studio.sync.backend import (
@@ -35,6 +36,7 @@ from studio.sync.backend import (
 from studio.sync.filters import column_list, row_values
 from studio.sync.session_store import SessionStore
 from studio.sync.supabase.auth_storage import SessionStoreAuthStorage
+from studio.sync.supabase.failures import api_key_rejected, describe_transport, json_body
 from studio.sync.supabase.query import (
     conflict_target,
     embeds,
@@ -51,9 +53,11 @@ from studio.sync.supabase.query import (
 from studio.sync.supabase.realtime import ChangeBinding, RealtimeSubscription, subscribe_changes
 from studio.sync.supabase.signin import (
     ServiceRoleKeyRefused,
+    SessionEnded,
     auth_failure,
     auth_session,
     check_anon_key,
+    session_failure,
 )
 
 log = logging.getLogger(__name__)
@@ -93,6 +97,8 @@ class SupabaseBackend:
         )
         self._client = AsyncClient(self._url, self._key, options)
         self._user: AuthUser | None = None
+        self.restore_problem: str | None = None
+        """Why the session restored at start could not be renewed (it was kept), else None."""
         # One token check at a time: concurrent requests must not each spend the refresh token.
         self._token_lock = asyncio.Lock()
         self._client.auth.on_auth_state_change(self._on_auth_event)
@@ -132,28 +138,67 @@ class SupabaseBackend:
         return auth_session(response.session)
 
     async def restore_session(self) -> AuthSession | None:
-        """The remembered session, refreshed if expired; None when none is stored or it was
-        revoked. Offline, the stored session is returned and refreshed on the next request."""
-        if await self._storage.get_item(STORAGE_KEY) is None:
-            return None
-        # Starts the auto-refresh timer, or refreshes an expired token (dropping a revoked one).
-        await self._client.auth.initialize_from_storage()
+        """The remembered session, refreshed if expired; None when none is stored or the server
+        says it is over (revoked, reused, user gone).
+
+        Any other failure to refresh (offline, timeouts, 429, 5xx, a reply that is not JSON, a
+        refused API key) keeps the session: it is returned, `restore_problem` says why it could
+        not be renewed, and the next request tries again (failing with AuthUnavailable, a
+        NetworkError, meanwhile).
+        """
+        self.restore_problem = None
         raw = await self._storage.get_item(STORAGE_KEY)
         if raw is None:
-            self._user = None
             return None
-        session = Session.model_validate_json(raw)
+        try:
+            session = Session.model_validate_json(raw)
+        except ValueError:
+            log.warning("the saved session is unreadable; it is removed")
+            await self._forget_session()
+            return None
+        if not session.refresh_token or not session.expires_at:
+            await self._forget_session()
+            return None
         self._user = AuthUser(session.user.id, session.user.email)
-        return auth_session(session)
+        if session.expires_at > time.time() + EXPIRY_MARGIN:
+            # Valid: no request; only starts the refresh timer.
+            await self._client.auth.initialize_from_storage()
+            return auth_session(session)
+        try:
+            async with self._token_lock:
+                response = await self._client.auth.refresh_session(session.refresh_token)
+        except auth_errors.AuthError as e:
+            failure = session_failure(e)
+            if isinstance(failure, SessionEnded):
+                log.warning("the saved session has ended: %s", failure.message)
+                await self._forget_session()
+                return None
+            log.warning("the saved session is kept but could not be renewed: %s", failure.message)
+            self.restore_problem = failure.message
+            return auth_session(session)
+        return auth_session(response.session or session)
+
+    async def _forget_session(self) -> None:
+        """Drop the session here (storage and refresh timer) without asking the server."""
+        await self._client.auth._remove_session()  # supabase-py has no public local-only drop
+        self._user = None
 
     async def refresh(self) -> AuthSession:
         try:
-            response = await self._client.auth.refresh_session()
+            async with self._token_lock:
+                response = await self._client.auth.refresh_session()
         except auth_errors.AuthError as e:
-            raise auth_failure(e) from e
+            raise await self._session_failure(e) from e
         if response.session is None:
             raise AuthError("the session could not be refreshed; sign in again")
         return auth_session(response.session)
+
+    async def _session_failure(self, error: auth_errors.AuthError) -> BackendError:
+        """The error for a failed renewal; a definitive one also drops the session here."""
+        failure = session_failure(error)
+        if isinstance(failure, SessionEnded):
+            await self._forget_session()
+        return failure
 
     async def sign_out(self) -> None:
         try:
@@ -181,7 +226,7 @@ class SupabaseBackend:
         except auth_errors.AuthError as e:
             # Never fall back to the anon key for a signed-in user: their reads would come back
             # empty and look like removals.
-            raise auth_failure(e) from e
+            raise await self._session_failure(e) from e
         return session.access_token if session is not None else self._key
 
     # ----------------------------------------------------------------------------- PostgREST
@@ -195,10 +240,13 @@ class SupabaseBackend:
         try:
             response = await request.send(httpx.Headers())
         except httpx.TransportError as e:
-            raise NetworkError(f"could not reach the server: {type(e).__name__}") from e
+            raise NetworkError(f"could not reach the server: {describe_transport(e)}") from e
         if response.is_success:
             return response
-        raise error_from_response(response)
+        # A refused anon key is not the user's session ending: keep it (see ApiKeyRejected).
+        raise api_key_rejected(response.status_code, json_body(response)) or error_from_response(
+            response
+        )
 
     def _table(self, table: str) -> Any:
         return self._client.table(check_identifier(table))
