@@ -49,7 +49,10 @@ ENDED = {
     ),
     "already used": httpx.Response(
         400,
-        json={"code": "refresh_token_already_used", "message": "Invalid Refresh Token: Already Used"},
+        json={
+            "code": "refresh_token_already_used",
+            "message": "Invalid Refresh Token: Already Used",
+        },
         headers=AUTH_HEADERS,
     ),
     "session gone (initial format)": httpx.Response(
