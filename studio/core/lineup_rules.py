@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from studio.core.models import LineupItem, Product, ProductStatus, Show, ShowStatus
 from studio.core.money import MAX_AMOUNT, format_money
+from studio.core.show_schedule import end_error, past_start_error
 
 TITLE_MAX_LENGTH = 200
 SHOW_DESCRIPTION_MAX_LENGTH = 5000
@@ -145,8 +146,15 @@ def check_lineup_editable(show: Show) -> ValidationResult:
     return ValidationResult.error("show", reason) if reason else OK
 
 
-def validate_show(show: Show) -> ValidationResult:
-    """Title 1–200 characters (blank refused), description ≤ 5000, end after start."""
+def validate_show(
+    show: Show, *, now: datetime | None = None, saved: Show | None = None
+) -> ValidationResult:
+    """Title 1–200 characters (blank refused), description ≤ 5000, end after start.
+
+    With `now`, the start is checked against the clock (studio.core.show_schedule): a new show
+    (`saved` is None) cannot start in the past, and an existing show's start can be kept but
+    not moved into the past.
+    """
     errors: dict[str, str] = {}
     if message := _text_error(show.title, "Title", TITLE_MAX_LENGTH, required=True):
         errors["title"] = message
@@ -154,13 +162,20 @@ def validate_show(show: Show) -> ValidationResult:
         show.description, "Description", SHOW_DESCRIPTION_MAX_LENGTH, required=False
     ):
         errors["description"] = message
-    if message := _require_aware(show.scheduled_start, "Start time"):
-        errors["scheduled_start"] = message
+    start_unusable = _require_aware(show.scheduled_start, "Start time")
+    if start_unusable is None and now is not None:
+        previous = saved.scheduled_start if saved is not None else None
+        start_message = past_start_error(show.scheduled_start, now, previous_start=previous)
+    else:
+        start_message = start_unusable
+    if start_message:
+        errors["scheduled_start"] = start_message
     if show.scheduled_end is not None:
-        if message := _require_aware(show.scheduled_end, "End time"):
-            errors["scheduled_end"] = message
-        elif "scheduled_start" not in errors and show.scheduled_end <= show.scheduled_start:
-            errors["scheduled_end"] = "The end must be after the start"
+        end_message = _require_aware(show.scheduled_end, "End time")
+        if end_message is None and start_unusable is None:
+            end_message = end_error(show.scheduled_start, show.scheduled_end)
+        if end_message:
+            errors["scheduled_end"] = end_message
     return ValidationResult(errors=errors)
 
 

@@ -145,3 +145,35 @@ def settle(qtbot: Any, run: Callable[..., Any], screen: Any) -> None:
     for _ in range(2):
         qtbot.wait(20)
         run(screen.wait_idle())
+
+
+LONG_NAMES = (
+    "Hand-poured Soy Candle, Cedar & Amber, 12 oz", "Linen Throw Blanket — Oatmeal Herringbone",
+    "Stoneware Mug Set of 4, Speckled Glaze", "Merino Wool Beanie with Faux Fur Pom",
+    "Silk Scarf, Botanical Print, 90 cm", "Bamboo Cutting Board with Juice Groove",
+    "Ceramic Pour-Over Coffee Dripper", "Waffle-Knit Bath Towel Set (3 pieces)",
+    "Rattan Storage Basket, Large", "Aromatherapy Diffuser with LED Night Light",
+    "Cast Iron Skillet 10-inch, Pre-seasoned", "Organic Cotton Pillowcases, Pair, Sage",
+    "Glass Meal-Prep Containers (10 pack)", "Leather Card Holder, Tan",
+    "Insulated Water Bottle 32 oz, Matte Black", "Wooden Serving Tray with Handles",
+    "Knitted Throw Pillow Cover 18x18", "Essential Oil Sampler, 6 Scents",
+    "Marble Coaster Set with Gold Rim", "Faux Sheepskin Rug 2x3 ft, Ivory",
+)
+LONG_TITLE = "Cozy Sunday: home finds under $30 with Maya — the holiday edition"
+
+
+def long_lineup_rows() -> dict[str, list[dict[str, Any]]]:
+    """A show with a long title and a 20-item lineup of long product names (values up to
+    $1,000+ of commission), as `fake_context` rows: the layout's worst everyday case."""
+    rows = sample_rows([show_row(1, title=LONG_TITLE)])
+    for n, name in enumerate(LONG_NAMES):
+        product = product_row(1)
+        product.update(id=uid(100 + n, 13), sku=f"SKU-{100 + n}", name=name,
+                       wholesale_price="11.20", retail_price=f"{24 + 3 * n}.00",
+                       stock_quantity=200)
+        rows["products"].append(product)
+        rows["live_products"].append(item_row(
+            100 + n, 1, None, n, name=name, product_id=product["id"],
+            live_price=f"{20 + 3 * n}.99", compare_at_price=f"{24 + 3 * n}.00",
+            allocated_quantity=10 + 7 * n))
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import warnings
 from datetime import datetime
@@ -19,7 +20,7 @@ from lineup_support import (
 )
 from PySide6.QtCore import QDateTime, QMimeData, QPoint, Qt
 from PySide6.QtGui import QDragEnterEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio.sync.lineup_ops import SHOW_INSERT_COLUMNS
 from studio.ui.actions import ActionRegistry
@@ -60,9 +61,11 @@ def open_screen(qtbot, run, ctx, actions: ActionRegistry | None = None) -> Shows
 
 
 def local(text: str) -> str:
-    """A UTC timestamp as the list shows it: in this computer's time zone."""
+    """A UTC timestamp as the list shows it: in this computer's time zone, the year only when
+    it is not this year."""
     moment = datetime.fromisoformat(text).astimezone()
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
+    year = "" if moment.year == datetime.now().year else f" {moment:%Y}"
+    return f"{moment:%a} {moment.day} {moment:%b}{year}, {moment:%H:%M}"
 
 
 def qdt(text: str) -> QDateTime:
@@ -265,3 +268,189 @@ def test_someone_without_a_host_profile_is_told_to_sign_in_as_a_host(
     screen.new_show()
     assert ctx.outbox() == [] and screen.detail.currentIndex() == 0
     assert QApplication.instance() is not None
+
+
+# ---------------------------------------------------------------------- unsaved changes
+
+
+def click_row(qtbot, screen: ShowsScreen, show_n: int) -> None:
+    """Click a show in the list, as the user does."""
+    index = screen.model.index(screen.model.row_of(show_id(show_n)), TITLE)
+    qtbot.mouseClick(screen.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=screen.list.visualRect(index).center())
+
+
+def answer_prompt(wait_until, screen: ShowsScreen, button: QMessageBox.StandardButton) -> str:
+    """Wait for the Save / Discard / Cancel question, click `button`; returns its text."""
+    box = None
+
+    def asked() -> bool:
+        nonlocal box
+        box = screen.findChild(QMessageBox, "unsaved_prompt")
+        return box is not None and box.isVisible()
+
+    wait_until(asked)
+    assert box is not None
+    text = box.text()
+    box.button(button).click()
+    return text
+
+
+def test_unsaved_typing_is_marked_in_the_heading_and_enables_save(qtbot, run, shows) -> None:
+    screen = open_screen(qtbot, run, shows)
+    screen.select_show(show_id(1))
+    run(screen.wait_idle())
+    editor = screen.editor
+    assert (editor.heading.text(), editor.is_dirty) == ("Cozy Sunday", False)
+    assert not editor.unsaved.isVisible() and not editor.save_button.isEnabled()
+    qtbot.keyClicks(editor.title, " live")
+    assert editor.heading.text() == "• Cozy Sunday" and editor.is_dirty
+    assert editor.unsaved.isVisible() and editor.unsaved.text() == "Unsaved changes"
+    assert editor.save_button.isEnabled() and editor.revert_button.isEnabled()
+    # Typing it back is no change any more.
+    for _ in " live":
+        qtbot.keyClick(editor.title, Qt.Key.Key_Backspace)
+    assert editor.heading.text() == "Cozy Sunday" and not editor.save_button.isEnabled()
+    editor.chat.setChecked(False)
+    assert editor.is_dirty
+    qtbot.mouseClick(editor.revert_button, Qt.MouseButton.LeftButton)
+    assert not editor.is_dirty and editor.chat.isChecked() and not editor.unsaved.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("button", "lands_on", "outbox"),
+    [
+        (QMessageBox.StandardButton.Cancel, 1, []),
+        (QMessageBox.StandardButton.Discard, 2, []),
+        (QMessageBox.StandardButton.Save, 2, [{"id": show_id(1), "title": "Cozy Sunday 2"}]),
+    ],
+    ids=["cancel", "discard", "save"],
+)
+def test_selecting_another_show_with_unsaved_changes_asks_first(
+    qtbot, run, wait_until, shows, button, lands_on: int, outbox: list
+) -> None:
+    screen = open_screen(qtbot, run, shows)
+    click_row(qtbot, screen, 1)
+    run(screen.wait_idle())
+    qtbot.keyClicks(screen.editor.title, " 2")
+    click_row(qtbot, screen, 2)
+    # Until answered, the edited show stays selected and its typing stays.
+    assert screen.list.currentIndex().data(SHOW_ID_ROLE) == show_id(1)
+    assert answer_prompt(wait_until, screen, button) == "Save your changes to “Cozy Sunday”?"
+    settle(qtbot, run, screen)
+    assert screen.list.currentIndex().data(SHOW_ID_ROLE) == show_id(lands_on)
+    assert screen.lineup.show_id == show_id(lands_on)
+    assert [op.payload for op in shows.outbox()] == outbox
+    if lands_on == 1:
+        assert screen.editor.title.text() == "Cozy Sunday 2" and screen.editor.is_dirty
+    else:
+        assert screen.editor.title.text() == "Winter Warmers" and not screen.editor.is_dirty
+
+
+def test_a_save_the_rules_refuse_keeps_the_show_and_its_reason(
+    qtbot, run, wait_until, shows
+) -> None:
+    screen = open_screen(qtbot, run, shows)
+    click_row(qtbot, screen, 1)
+    run(screen.wait_idle())
+    screen.editor.title.clear()
+    click_row(qtbot, screen, 2)
+    answer_prompt(wait_until, screen, QMessageBox.StandardButton.Save)
+    settle(qtbot, run, screen)
+    assert screen.list.currentIndex().data(SHOW_ID_ROLE) == show_id(1)
+    assert screen.editor.error_text("title") == "Title is required"
+    assert shows.outbox() == []
+
+
+def test_new_show_and_quitting_ask_about_unsaved_changes_too(
+    qtbot, run, wait_until, shows
+) -> None:
+    screen = open_screen(qtbot, run, shows)
+    screen.select_show(show_id(1))
+    run(screen.wait_idle())
+    screen.editor.description.setPlainText("Now with a description")
+    qtbot.keyClick(screen.list, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    answer_prompt(wait_until, screen, QMessageBox.StandardButton.Cancel)
+    settle(qtbot, run, screen)
+    assert not screen.editor.is_new and screen.editor.is_dirty
+    # Quitting asks the same question (the shell awaits confirm_leave).
+    leaving = asyncio.ensure_future(screen.confirm_leave())
+    answer_prompt(wait_until, screen, QMessageBox.StandardButton.Discard)
+    assert run(leaving) is True
+    assert not screen.editor.is_dirty and shows.outbox() == []
+    # Nothing unsaved: nothing is asked.
+    assert run(screen.confirm_leave()) is True
+    assert screen.findChild(QMessageBox, "unsaved_prompt") is None
+
+
+# ---------------------------------------------------------------------- schedule rules
+
+CLOCK = datetime.fromisoformat("2026-12-10T12:00:00+00:00")
+
+
+def test_a_new_show_starting_in_the_past_is_refused_at_the_field(qtbot, run, shows) -> None:
+    screen = open_screen(qtbot, run, shows)
+    screen.new_show()
+    editor = screen.editor
+    editor.clock = lambda: CLOCK
+    editor.title.setText("Too late")
+    editor.start.setDateTime(qdt("2026-12-09T18:00:00+00:00"))
+    # The reason shows as soon as the start is picked, next to it.
+    assert editor.error_text("scheduled_start") == (
+        "A new show cannot start in the past: pick a later time")
+    assert run(editor.save_now()) is False
+    assert [name for name in editor.errors if editor.error_text(name)] == ["scheduled_start"]
+    assert shows.outbox() == [] and screen.model.rowCount() == 3
+    editor.start.setDateTime(qdt("2026-12-11T18:00:00+00:00"))
+    assert editor.error_text("scheduled_start") == ""
+    assert run(editor.save_now()) is True
+    (op,) = shows.outbox()
+    assert (op.payload["scheduled_start"], op.payload["scheduled_end"]) == (
+        "2026-12-11T18:00:00.000000Z", "2026-12-11T19:00:00.000000Z")
+
+
+def test_moving_the_start_moves_the_end_and_keeps_the_length(qtbot, run, shows) -> None:
+    screen = open_screen(qtbot, run, shows)
+    screen.new_show()
+    editor = screen.editor
+    editor.start.setDateTime(qdt("2026-12-20T18:00:00+00:00"))
+    editor.end.setDateTime(qdt("2026-12-20T19:30:00+00:00"))
+    editor.start.setDateTime(qdt("2027-01-05T09:15:00+00:00"))
+    assert editor.end.dateTime() == qdt("2027-01-05T10:45:00+00:00")
+    # Typing into the start field (a real key press) moves the end the same way.
+    editor.start.setFocus()
+    editor.start.setCurrentSection(editor.start.sectionAt(0))
+    editor.start.setSelectedSection(editor.start.currentSection())
+    before = editor.start.dateTime()
+    qtbot.keyClick(editor.start, Qt.Key.Key_Up)
+    moved = before.secsTo(editor.start.dateTime())
+    assert moved != 0
+    assert editor.start.dateTime().secsTo(editor.end.dateTime()) == 90 * 60
+
+
+def test_an_end_before_the_start_is_refused_next_to_the_end(qtbot, run, shows) -> None:
+    screen = open_screen(qtbot, run, shows)
+    screen.select_show(show_id(1))
+    run(screen.wait_idle())
+    editor = screen.editor
+    editor.end.setDateTime(qdt("2026-12-01T17:00:00+00:00"))
+    assert editor.error_text("scheduled_end") == "The end must be after the start"
+    assert run(editor.save_now()) is False and shows.outbox() == []
+
+
+def test_an_existing_show_keeps_its_past_start(qtbot, run, shows) -> None:
+    screen = open_screen(qtbot, run, shows)
+    screen.select_show(show_id(1))  # starts 2026-12-01, before the clock
+    run(screen.wait_idle())
+    editor = screen.editor
+    editor.clock = lambda: CLOCK
+    editor.title.setText("Cozy Sunday (rescheduled later)")
+    assert run(editor.save_now()) is True
+    # Moving it to another time in the past is refused; the saved start is kept.
+    editor.start.setDateTime(qdt("2026-12-02T18:00:00+00:00"))
+    assert editor.error_text("scheduled_start") == (
+        "A show cannot be moved to a time in the past: pick a later time")
+    assert run(editor.save_now()) is False
+    assert [op.payload for op in shows.outbox()] == [
+        {"id": show_id(1), "title": "Cozy Sunday (rescheduled later)"}]
+

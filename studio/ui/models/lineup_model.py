@@ -225,7 +225,8 @@ class LineupModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section]
             if role == Qt.ItemDataRole.ToolTipRole:
-                return COLUMN_TIPS.get(COLUMNS[section])
+                # The heading itself when it has no explanation: a narrow heading is elided.
+                return COLUMN_TIPS.get(COLUMNS[section], COLUMNS[section])
             if role == Qt.ItemDataRole.TextAlignmentRole and section in _NUMERIC:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

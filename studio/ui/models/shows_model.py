@@ -37,6 +37,7 @@ def status_color(status: ShowStatus) -> QColor | None:
     dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
     return (DARK_STATUS_COLORS if dark else STATUS_COLORS).get(status)
 DATE_FORMAT = "ddd d MMM yyyy, HH:mm"
+LIST_DATE_FORMAT = "ddd d MMM, HH:mm"
 CODE_PENDING = "after sync"
 SHOW_ID_ROLE = Qt.ItemDataRole.UserRole
 _ROOT = QModelIndex()
@@ -48,6 +49,14 @@ def local_text(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return QDateTime.fromMSecsSinceEpoch(int(moment.timestamp() * 1000)).toString(DATE_FORMAT)
+
+
+def list_text(moment: datetime, this_year: int | None = None) -> str:
+    """A start time short enough for the show list: "Tue 1 Dec, 18:00" this year, with the
+    year otherwise ("Fri 1 Jan 2027, 18:00"); the tooltip has the full form."""
+    local = QDateTime.fromMSecsSinceEpoch(int(moment.timestamp() * 1000))
+    year = QDateTime.currentDateTime().date().year() if this_year is None else this_year
+    return local.toString(LIST_DATE_FORMAT if local.date().year() == year else DATE_FORMAT)
 
 
 class ShowsModel(QAbstractTableModel):
@@ -90,8 +99,9 @@ class ShowsModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
+        # The tooltip repeats the heading: a narrow list elides it.
+        if (orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS)
+                and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)):
             return COLUMNS[section]
         return None
 
@@ -109,7 +119,7 @@ class ShowsModel(QAbstractTableModel):
             if column == TITLE:
                 return show.title + (" (rehearsal)" if show.is_rehearsal else "")
             if column == STARTS:
-                return local_text(show.scheduled_start)
+                return list_text(show.scheduled_start)
             if column == STATUS:
                 return STATUS_LABELS[show.status]
             if column == ITEMS:
@@ -123,6 +133,11 @@ class ShowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == CODE and not show.session_code:
                 return "The server assigns the show code when the show is synced"
+            if column == STARTS:
+                return local_text(show.scheduled_start)
+            if column == TITLE:
+                # The title column is elided when narrow: the whole title, then the description.
+                return "\n".join(filter(None, (show.title, show.description)))
             return show.description or None
         if role == SHOW_ID_ROLE:
             return str(show.id)

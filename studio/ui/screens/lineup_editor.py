@@ -15,7 +15,6 @@ from PySide6.QtCore import QMimeData, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -43,6 +42,7 @@ from studio.ui.models.lineup_model import (
     LineupModel,
     column_for_field,
 )
+from studio.ui.screens.elided_label import ElidedLabel
 from studio.ui.screens.lineup_table import LineupTable, MessageBar, TotalsFooter, field_label
 from studio.ui.screens.pricing_dialog import PricingDialog
 from studio.ui.screens.product_picker import ProductPicker
@@ -94,11 +94,10 @@ class LineupEditor(QWidget):
 
         self.model = LineupModel(self)
         self.table = LineupTable(self.model, self)
-        self.title = QLabel("Lineup")
+        # A long show title must not widen the window: it is elided ("…"), whole in the tooltip.
+        self.title = ElidedLabel("Lineup")
         self.title.setObjectName("lineup_title")
         self.title.setStyleSheet("font-weight: 600; font-size: 14px;")
-        # A long show title must not widen the window: it is elided by the layout instead.
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.locked = QLabel()
         self.locked.setObjectName("lineup_locked")
         self.locked.setVisible(False)

@@ -1,5 +1,5 @@
-"""The lineup builder's widgets: the table (row selection, moves, catalog drops), its cell
-editors, the message bar under it and the totals line."""
+"""The lineup builder's widgets: the table (row selection, moves, catalog drops, columns fitted
+to the width it gets), its cell editors, the message bar under it and the totals line."""
 
 from __future__ import annotations
 
@@ -11,19 +11,31 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QWidget,
 )
 
 from studio.core.lineup import Lineup, LineupError
 from studio.core.margins import LineupMargin
 from studio.core.money import format_money, format_percent
-from studio.ui.models.lineup_model import EDITABLE, FIELD_LABELS, PRODUCT, LineupModel
+from studio.ui.models.lineup_model import (
+    ALLOCATED,
+    COMMISSION,
+    COMPARE_AT,
+    COST,
+    EDITABLE,
+    FIELD_LABELS,
+    LIVE_PRICE,
+    MARGIN,
+    POSITION,
+    PRODUCT,
+    STOCK,
+    LineupModel,
+)
+from studio.ui.screens.fitted_table import FittedTable
 
 MESSAGE_STYLES = {
     "error": "color: palette(window-text); background: rgba(220, 53, 69, 0.18);",
@@ -32,6 +44,13 @@ MESSAGE_STYLES = {
 }
 NO_ITEMS = "No items yet: add products from the catalog (Ctrl+Shift+A)."
 Select = QItemSelectionModel.SelectionFlag
+#: A typical value of each column: its width while there are no rows to measure.
+COLUMN_SAMPLES = {
+    POSITION: "99", LIVE_PRICE: "$999.99", COMPARE_AT: "$999.99", ALLOCATED: "999",
+    STOCK: "9999", COST: "$999.99", MARGIN: "99.9%", COMMISSION: "$9,999.99",
+}
+#: The product column never gets narrower than this many average characters.
+PRODUCT_MIN_CHARS = 22
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -46,12 +65,13 @@ class CellDelegate(QStyledItemDelegate):
         return editor
 
 
-class LineupTable(QTableView):
+class LineupTable(FittedTable):
     """The lineup table: whole rows selected, internal moves and catalog drops (the model
-    does both), editing by typing or F2."""
+    does both), editing by typing or F2; the product column takes the width left."""
 
     def __init__(self, model: LineupModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, stretch=PRODUCT, stretch_min_chars=PRODUCT_MIN_CHARS,
+                         samples=COLUMN_SAMPLES)
         self.setObjectName("lineup_table")
         self.setModel(model)
         self._model = model
@@ -71,9 +91,7 @@ class LineupTable(QTableView):
         )
         self.verticalHeader().setVisible(False)
         self.setItemDelegate(CellDelegate(self))
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(PRODUCT, QHeaderView.ResizeMode.Stretch)
+        self.fit_columns()
 
     def selected_ids(self) -> list[UUID]:
         """The selected items in lineup order (the current row when nothing is selected)."""

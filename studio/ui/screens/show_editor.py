@@ -1,12 +1,15 @@
 """The show editor: title, description, schedule and options of a new or existing show, checked
-by studio.core.lineup_rules.validate_show with each reason shown under its field."""
+by studio.core.lineup_rules.validate_show with each reason shown under its field. Unsaved typing
+is marked in the heading; `resolve_unsaved` asks Save / Discard / Cancel before it is left."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QDateTime, QTime, Signal
@@ -17,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -29,14 +33,58 @@ from studio.core.lineup_rules import (
     validate_show,
 )
 from studio.core.models import Show
+from studio.core.show_schedule import DEFAULT_LENGTH, end_following_start
 from studio.sync.lineup_ops import show_ops
 from studio.ui.context import ScreenContext
 from studio.ui.models.shows_model import DATE_FORMAT, STATUS_LABELS
+from studio.ui.screens.elided_label import ElidedLabel
 
 FIELDS = ("title", "description", "scheduled_start", "scheduled_end")
+SCHEDULE_FIELDS = ("scheduled_start", "scheduled_end")
 ERROR_CSS = "color: rgb(200, 35, 51);"
 DEFAULT_START_HOUR = 19
-DEFAULT_LENGTH = timedelta(hours=1)
+UNSAVED_MARK = "• "
+UNSAVED_TEXT = "Unsaved changes"
+
+
+class UnsavedChoice(StrEnum):
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+_CHOICES = {
+    QMessageBox.StandardButton.Save: UnsavedChoice.SAVE,
+    QMessageBox.StandardButton.Discard: UnsavedChoice.DISCARD,
+}
+
+
+async def ask_unsaved(parent: QWidget, title: str) -> UnsavedChoice:
+    """Ask Save / Discard / Cancel about unsaved changes to the show `title` (window-modal,
+    without blocking the event loop); closing the box is Cancel."""
+    Button = QMessageBox.StandardButton
+    name = f"“{title}”" if title else "the new show"
+    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                      f"Save your changes to {name}?",
+                      Button.Save | Button.Discard | Button.Cancel, parent)
+    box.setObjectName("unsaved_prompt")
+    box.setInformativeText("Discard drops them; Cancel keeps editing.")
+    box.setDefaultButton(Button.Save)
+    box.setEscapeButton(Button.Cancel)
+    answer: asyncio.Future[UnsavedChoice] = asyncio.get_running_loop().create_future()
+
+    def finished(_result: int) -> None:
+        if not answer.done():
+            clicked = box.clickedButton()
+            button = box.standardButton(clicked) if clicked is not None else Button.Cancel
+            answer.set_result(_CHOICES.get(button, UnsavedChoice.CANCEL))
+
+    box.finished.connect(finished)
+    box.open()
+    try:
+        return await answer
+    finally:
+        box.deleteLater()
 
 
 def to_qdatetime(moment: datetime) -> QDateTime:
@@ -56,9 +104,11 @@ def default_start(now: datetime | None = None) -> datetime:
 
 
 class ShowEditor(QWidget):
-    """Edits one show. `saved(show_id)` fires once the change is in the cache and the outbox."""
+    """Edits one show. `saved(show_id)` fires once the change is in the cache and the outbox;
+    `dirty_changed(bool)` when typing starts or stops differing from the saved show."""
 
     saved = Signal(str)
+    dirty_changed = Signal(bool)
 
     def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,11 +118,23 @@ class ShowEditor(QWidget):
         self._influencer_id: str | None = None
         self._task: asyncio.Task[Any] | None = None
         self._new_id = uuid.uuid4()
+        self._baseline: Show | None = None  # the fields as filled: typing differs from it
+        self._filling = False
+        self._dirty = False
+        self._shown_start: datetime | None = None
+        self._editable = True
+        #: The clock the past-start rule reads (tests set a fixed one).
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-        self.heading = QLabel("New show")
+        self.heading = ElidedLabel("New show")
+        self.heading.setObjectName("show_heading")
         self.heading.setStyleSheet("font-weight: 600; font-size: 14px;")
-        self.status = QLabel()
+        self.status = ElidedLabel()
         self.status.setObjectName("show_status")
+        self.unsaved = QLabel(UNSAVED_TEXT)
+        self.unsaved.setObjectName("show_unsaved")
+        self.unsaved.setStyleSheet("font-style: italic;")
+        self.unsaved.setVisible(False)
         self.title = QLineEdit()
         self.title.setObjectName("show_title")
         self.title.setMaxLength(TITLE_MAX_LENGTH + 50)  # over-long text gets the rule's message
@@ -119,9 +181,10 @@ class ShowEditor(QWidget):
         options.addStretch(1)
         form.addRow("", options)
         top = QHBoxLayout()
-        top.addWidget(self.heading)
-        top.addWidget(self.status)
-        top.addStretch(1)
+        # The heading takes the room left; a long title is elided, never widening the window.
+        top.addWidget(self.heading, 3)
+        top.addWidget(self.status, 2)
+        top.addWidget(self.unsaved)
         top.addWidget(self.revert_button)
         top.addWidget(self.save_button)
         layout = QVBoxLayout(self)
@@ -130,6 +193,13 @@ class ShowEditor(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.errors["form"])
         layout.addStretch(1)
+
+        self.title.textChanged.connect(self._on_edited)
+        self.description.textChanged.connect(self._on_edited)
+        self.start.dateTimeChanged.connect(self._on_start_changed)
+        self.end.dateTimeChanged.connect(self._on_schedule_changed)
+        for box in (self.has_end, self.rehearsal, self.chat):
+            box.toggled.connect(self._on_schedule_changed)
 
     def _error_label(self, name: str) -> QLabel:
         label = QLabel()
@@ -159,6 +229,17 @@ class ShowEditor(QWidget):
     def is_new(self) -> bool:
         return self._show is None
 
+    @property
+    def is_dirty(self) -> bool:
+        """Whether the fields differ from the show as last filled in (saved, or a new show's
+        defaults)."""
+        return self._dirty
+
+    @property
+    def heading_title(self) -> str:
+        """The show's name for messages: its saved title, or the title typed for a new one."""
+        return self._show.title if self._show is not None else self.title.text().strip()
+
     def edit_new(self, influencer_id: str) -> None:
         """Start a new show with default times (tomorrow 19:00, one hour)."""
         self._show, self._influencer_id = None, influencer_id
@@ -166,26 +247,26 @@ class ShowEditor(QWidget):
         start = default_start()
         self._fill(Show(id=self._new_id, influencer_id=uuid.UUID(influencer_id), title="",
                         scheduled_start=start, scheduled_end=start + DEFAULT_LENGTH))
-        self.heading.setText("New show")
         self.status.clear()
         self.save_button.setText("Create show")
+        self._update_dirty()
         self.title.setFocus()
 
     def edit_show(self, show: Show) -> None:
         """Edit an existing show; unsaved typing is replaced."""
         self._show, self._influencer_id = show, str(show.influencer_id)
         self._fill(show)
-        self.heading.setText(show.title)
         status = STATUS_LABELS[show.status]
         code = f" · code {show.session_code}" if show.session_code else " · code after sync"
         self.status.setText(f"{status}{code}")
         self.save_button.setText("Save")
+        self._update_dirty()
 
     def follow(self, show: Show) -> None:
         """The cached show changed (a sync, an undone refusal): show it, unless the user has
         unsaved typing; messages already shown stay."""
         if self._show is not None and self._show.id == show.id:
-            if self.candidate() != self._show:
+            if self.is_dirty:
                 return
             shown = {name: self.error_text(name) for name in self.errors}
             self.edit_show(show)
@@ -203,21 +284,26 @@ class ShowEditor(QWidget):
             self.edit_new(self._influencer_id)
 
     def _fill(self, show: Show) -> None:
-        self._clear_errors()
-        self.title.setText(show.title)
-        self.description.setPlainText(show.description or "")
-        self.start.setDateTime(to_qdatetime(show.scheduled_start))
-        end = show.scheduled_end or show.scheduled_start + DEFAULT_LENGTH
-        self.end.setDateTime(to_qdatetime(end))
-        self.has_end.setChecked(show.scheduled_end is not None)
-        self.end.setEnabled(show.scheduled_end is not None)
-        self.rehearsal.setChecked(show.is_rehearsal)
-        self.chat.setChecked(show.chat_enabled)
-        editable = not show.is_finished
+        self._filling = True
+        try:
+            self._clear_errors()
+            self.title.setText(show.title)
+            self.description.setPlainText(show.description or "")
+            self.start.setDateTime(to_qdatetime(show.scheduled_start))
+            end = show.scheduled_end or show.scheduled_start + DEFAULT_LENGTH
+            self.end.setDateTime(to_qdatetime(end))
+            self.has_end.setChecked(show.scheduled_end is not None)
+            self.rehearsal.setChecked(show.is_rehearsal)
+            self.chat.setChecked(show.chat_enabled)
+        finally:
+            self._filling = False
+        self._shown_start = from_qdatetime(self.start.dateTime())
+        self._baseline = self.candidate()
+        self._editable = not show.is_finished
         for widget in (self.title, self.description, self.start, self.has_end, self.rehearsal,
-                       self.chat, self.save_button, self.revert_button):
-            widget.setEnabled(editable)
-        self.end.setEnabled(editable and show.scheduled_end is not None)
+                       self.chat):
+            widget.setEnabled(self._editable)
+        self.end.setEnabled(self._editable and show.scheduled_end is not None)
 
     def candidate(self) -> Show:
         """The show as the fields describe it (not yet validated)."""
@@ -234,6 +320,68 @@ class ShowEditor(QWidget):
             is_rehearsal=self.rehearsal.isChecked(),
             chat_enabled=self.chat.isChecked(),
         )
+
+    # ------------------------------------------------------------------ typing
+
+    def _on_edited(self, *_args: object) -> None:
+        if not self._filling:
+            self._update_dirty()
+
+    def _on_start_changed(self, value: QDateTime) -> None:
+        """The end follows the start, keeping the show's length."""
+        if self._filling:
+            return
+        new_start = from_qdatetime(value)
+        old_start, self._shown_start = self._shown_start, new_start
+        if old_start is not None and new_start != old_start:
+            end = end_following_start(old_start, from_qdatetime(self.end.dateTime()), new_start)
+            if end is not None:
+                self._filling = True  # one edit: checked once, below
+                try:
+                    self.end.setDateTime(to_qdatetime(end))
+                finally:
+                    self._filling = False
+        self._on_schedule_changed()
+
+    def _on_schedule_changed(self, *_args: object) -> None:
+        """A schedule field changed: its reasons update at once, next to the fields."""
+        if self._filling:
+            return
+        self.end.setEnabled(self._editable and self.has_end.isChecked())
+        result = validate_show(self.candidate(), now=self.clock(), saved=self._show)
+        for name in SCHEDULE_FIELDS:
+            label = self.errors[name]
+            message = result.errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        dirty = self._baseline is not None and self.candidate() != self._baseline
+        title = self._show.title if self._show is not None else "New show"
+        self.heading.setText((UNSAVED_MARK if dirty else "") + title)
+        self.unsaved.setVisible(dirty)
+        # A new show can be created as it is; an existing one only has something to save
+        # once it differs.
+        self.save_button.setEnabled(self._editable and (dirty or self._show is None))
+        self.revert_button.setEnabled(self._editable and dirty)
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    async def resolve_unsaved(self) -> bool:
+        """Before the edited show is left (another show, a new one, quitting): with unsaved
+        changes, ask Save / Discard / Cancel. True when the caller may go on: nothing unsaved,
+        saved (and accepted by the rules), or discarded."""
+        if not self.is_dirty:
+            return True
+        choice = await ask_unsaved(self, self.heading_title)
+        if choice == UnsavedChoice.SAVE:
+            return await self.save_now()
+        if choice == UnsavedChoice.DISCARD:
+            self.revert()
+            return True
+        return False
 
     # ------------------------------------------------------------------ errors
 
@@ -277,7 +425,7 @@ class ShowEditor(QWidget):
     async def save_now(self) -> bool:
         """Validate, then write the show to the cache and the outbox; False if refused."""
         candidate = self.candidate()
-        result = validate_show(candidate)
+        result = validate_show(candidate, now=self.clock(), saved=self._show)
         self.show_errors(result)
         if not result.ok:
             return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,12 +12,10 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +25,8 @@ from studio.sync.lineup_ops import SHOWS, ShowSummary, load_shows, refused_field
 from studio.ui.actions import ActionRegistry, ActionSpec
 from studio.ui.context import ScreenContext
 from studio.ui.models.lineup_model import PRODUCT_IDS_MIME
-from studio.ui.models.shows_model import CODE, SHOW_ID_ROLE, ShowsModel
+from studio.ui.models.shows_model import CODE, SHOW_ID_ROLE, TITLE, ShowsModel
+from studio.ui.screens.fitted_table import FittedTable
 from studio.ui.screens.lineup_editor import LineupEditor
 from studio.ui.screens.show_editor import ShowEditor
 
@@ -39,6 +38,8 @@ SHOW_TABLES = frozenset({"live_stream_sessions", "live_products"})
 NOT_A_HOST = "Sign in as a host to plan shows and build lineups."
 SELECT_SHOW_FIRST = "Select a show first, then add the products again."
 NEW_SHOW_FIRST = "Create the show first, then add the products again."
+LIST_MIN_WIDTH = 240
+TITLE_MIN_CHARS = 10
 NOTHING_SELECTED = "Select a show on the left, or create one with New show (Ctrl+N)."
 
 
@@ -66,9 +67,10 @@ class ShowsScreen(QWidget):
         self._generation = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._selected_id: str | None = None
+        self._asking = False  # the Save / Discard / Cancel question is open
 
         self.model = ShowsModel(self)
-        self.list = QTableView()
+        self.list = FittedTable(stretch=TITLE, stretch_min_chars=TITLE_MIN_CHARS)
         self.list.setObjectName("shows_list")
         self.list.setModel(self.model)
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -76,11 +78,9 @@ class ShowsScreen(QWidget):
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.verticalHeader().setVisible(False)
         self.list.setAlternatingRowColors(True)
-        self.list.setWordWrap(False)
-        self.list.setMinimumWidth(400)
-        header = self.list.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Narrow enough to leave the lineup its columns on a 1280-pixel screen.
+        self.list.setMinimumWidth(LIST_MIN_WIDTH)
         # The code is in the editor's heading; the lineup needs the width more.
         self.list.setColumnHidden(CODE, True)
         self.new_button = QPushButton("New show")
@@ -111,8 +111,10 @@ class ShowsScreen(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
+        # Both sides give up width in proportion, so a small screen does not squeeze the lineup.
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([400, 1040])
+        splitter.setSizes([300, 900])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
@@ -171,6 +173,8 @@ class ShowsScreen(QWidget):
         if generation != self._generation:
             return
         self.model.set_shows(shows)
+        # Room for every column's values; the title column takes what is left.
+        self.list.setMinimumWidth(max(LIST_MIN_WIDTH, self.list.fitting_width()))
         if self._selected_id is not None:
             row = self.model.row_of(self._selected_id)
             if row >= 0:
@@ -215,13 +219,45 @@ class ShowsScreen(QWidget):
                 self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
                 | QItemSelectionModel.SelectionFlag.Rows)
 
-    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_current_row(self, current: QModelIndex, previous: QModelIndex) -> None:
         if not current.isValid():
             return
         show_id = current.data(SHOW_ID_ROLE)
+        if self.editor.is_dirty or self._asking:
+            # Stay on the edited show until the user has answered for its changes.
+            self._put_back_selection(previous)
+            if not self._asking:
+                self._spawn(self._leave_then(lambda: self.select_show(show_id)))
+            return
         self._selected_id = show_id
         self.editor.edit_show(self.model.show_at(current.row()))
         self._show_detail(show_id)
+
+    def _put_back_selection(self, previous: QModelIndex) -> None:
+        if previous.isValid():
+            self._select_row(previous.row())
+            return
+        selection = self.list.selectionModel()
+        selection.blockSignals(True)
+        selection.clearCurrentIndex()
+        selection.clearSelection()
+        selection.blockSignals(False)
+        self.list.viewport().update()
+
+    async def confirm_leave(self) -> bool:
+        """Before the edited show is left (another show, a new one, quitting the studio): ask
+        Save / Discard / Cancel when it has unsaved changes. True when leaving may go on."""
+        if self._asking:
+            return False
+        self._asking = True
+        try:
+            return await self.editor.resolve_unsaved()
+        finally:
+            self._asking = False
+
+    async def _leave_then(self, then: Callable[[], None]) -> None:
+        if await self.confirm_leave():
+            then()
 
     def _show_detail(self, show_id: str | None) -> None:
         self.detail.setCurrentIndex(0 if show_id is None else 1)
@@ -230,6 +266,10 @@ class ShowsScreen(QWidget):
 
     def new_show(self) -> None:
         if self._host_id is None:
+            return
+        if self.editor.is_dirty or self._asking:
+            if not self._asking:
+                self._spawn(self._leave_then(self.new_show))
             return
         self.list.selectionModel().clearCurrentIndex()
         self.list.clearSelection()
