@@ -18,9 +18,10 @@ from studio.sync.cache.search import (
     plan_search,
     search_statement,
 )
-from studio.sync.cache.tables import SA_TABLES, TableSpec, table_spec
+from studio.sync.cache.tables import PRODUCTS_FTS, SA_TABLES, TableSpec, table_spec
 
 Row = dict[str, Any]
+_FTS_MATCH = sa.literal_column("products_fts").op("MATCH")
 
 
 def decode_row(spec: TableSpec, row: Any) -> Row:
@@ -96,6 +97,33 @@ class CacheReader:
         with self._db.read() as conn:
             filters, matches = plan_search(conn, filters, count_matches=bool(filters.conditions()))
             return int(conn.execute(count_statement(filters, match_count=matches)).scalar_one())
+
+    def count_products_by_category(
+        self,
+        query: str | None = None,
+        *,
+        wholesaler_id: str | None = None,
+        min_price: Any = None,
+        max_price: Any = None,
+        in_stock: bool | None = None,
+        live_eligible: bool | None = None,
+        status: str | None = None,
+    ) -> dict[str | None, int]:
+        """How many products match, per category id (the product's own category; None for
+        products without one), in one grouped query. Summing a category's subtree gives what
+        `count_products(category_ids=[it], ...)` counts."""
+        filters = ProductFilters.build(
+            query, wholesaler_id=wholesaler_id, min_price=min_price, max_price=max_price,
+            in_stock=in_stock, live_eligible=live_eligible, status=status)
+        p = SA_TABLES["products"]
+        with self._db.read() as conn:
+            filters, _matches = plan_search(conn, filters, count_matches=False)
+            statement = sa.select(p.c.category_id, sa.func.count()).select_from(p)
+            if filters.match is not None:
+                statement = statement.where(p.c.pk.in_(
+                    sa.select(PRODUCTS_FTS.c.rowid).where(_FTS_MATCH(filters.match))))
+            statement = statement.where(*filters.conditions()).group_by(p.c.category_id)
+            return {category: int(count) for category, count in conn.execute(statement)}
 
     def get(self, table: str, row_id: Any) -> Row | None:
         rows = self._rows(table, SA_TABLES[table_spec(table).name].c.id == self._id(

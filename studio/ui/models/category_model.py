@@ -62,18 +62,43 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
 
 
-def _load(reader: CacheReader, with_counts: bool) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Categories, and (on request) how many products each holds including descendants.
+# What the counts may be narrowed by: the catalog's search and filters, except the category
+# (the tree chooses the category; every category keeps its own count).
+COUNT_FILTERS = frozenset({"wholesaler_id", "min_price", "max_price", "in_stock",
+                           "live_eligible", "status"})
 
-    The key "" holds the whole catalog's count.
-    """
-    rows = [row for row in reader.categories() if row["is_active"]]
+
+def subtree_counts(rows: Iterable[Mapping[str, Any]],
+                   own: Mapping[str | None, int]) -> dict[str, int]:
+    """Each category's count including its descendants, from counts per own category; the
+    key "" holds the total. A cycle in the tree (never valid) is cut where it repeats."""
+    parents = {row["id"]: row["parent_id"] for row in rows}
+    totals = dict.fromkeys(parents, 0)
+    for category, count in own.items():
+        seen: set[str] = set()
+        current = category
+        while current is not None and current in parents and current not in seen:
+            seen.add(current)
+            totals[current] += count
+            current = parents[current]
+    totals[""] = sum(own.values())
+    return totals
+
+
+def _load(reader: CacheReader, with_counts: bool, count_query: Mapping[str, Any]
+          ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Active categories, and (on request) how many products matching `count_query` each
+    holds including descendants (the key "" holds the whole count)."""
+    every = reader.categories()
+    rows = [row for row in every if row["is_active"]]
     counts: dict[str, int] = {}
     if with_counts:
-        counts[""] = reader.count_products()
-        for row in rows:
-            counts[row["id"]] = reader.count_products(category_ids=[row["id"]])
+        counts = subtree_counts(every, reader.count_products_by_category(**count_query))
     return rows, counts
+
+
+def _structure(rows: Iterable[Mapping[str, Any]]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((row["id"], row["parent_id"], row["name"]) for row in rows)
 
 
 class CategoryModel(QAbstractItemModel):
@@ -98,7 +123,22 @@ class CategoryModel(QAbstractItemModel):
         self._tasks: set[asyncio.Task[None]] = set()
         self._loading = False
         self._stale = False
+        self._structure: tuple[tuple[Any, ...], ...] | None = None
+        self._count_query: dict[str, Any] = {}
         ctx.signals.tables_changed.connect(self._on_tables_changed)
+
+    def set_count_query(self, query: str | None = None, **filters: Any) -> None:
+        """Count only the products matching this search text and these filters (keyword
+        arguments of CacheReader.count_products, without a category); reloads on a change."""
+        unknown = set(filters) - COUNT_FILTERS
+        if unknown:
+            raise ValueError(f"counts cannot be narrowed by {', '.join(sorted(unknown))}: "
+                             "every category keeps its own count")
+        wanted = {"query": query or None, **filters}
+        wanted = {key: value for key, value in wanted.items() if value is not None}
+        if wanted != self._count_query:
+            self._count_query = wanted
+            self.reload()
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
@@ -120,7 +160,8 @@ class CategoryModel(QAbstractItemModel):
 
     async def _reload(self) -> None:
         try:
-            rows, counts = await self._ctx.read(_load, self._with_counts)
+            rows, counts = await self._ctx.read(_load, self._with_counts,
+                                                dict(self._count_query))
         except Exception as exc:  # a failed read must leave the tree usable, never crash
             log.exception("could not read categories")
             if isValid(self):
@@ -145,6 +186,12 @@ class CategoryModel(QAbstractItemModel):
         return node
 
     def _apply(self, rows: list[dict[str, Any]], counts: Mapping[str, int]) -> None:
+        structure = _structure(rows)
+        if structure == self._structure:
+            self._update_counts(counts)  # nothing moves: open items and clicks stay put
+            self.reloaded.emit()
+            return
+        self._structure = structure
         self.beginResetModel()
         self._nodes = []
         self._root = self._new_node(None, ALL_CATEGORIES, None)
@@ -167,6 +214,15 @@ class CategoryModel(QAbstractItemModel):
         self._paths = category_paths(rows)
         self.endResetModel()
         self.reloaded.emit()
+
+    def _update_counts(self, counts: Mapping[str, int]) -> None:
+        last = self.columnCount() - 1
+        for node in self._nodes:
+            count = counts.get(node.category_id or "")
+            if count != node.count:
+                node.count = count
+                self.dataChanged.emit(self.createIndex(node.row, 0, node.key),
+                                      self.createIndex(node.row, last, node.key))
 
     @staticmethod
     def _is_ancestor(node: _Node, of: _Node) -> bool:

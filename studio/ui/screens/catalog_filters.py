@@ -108,7 +108,12 @@ class CategoryTree(QTreeView):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if model.columnCount() > 1:
             header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self._expanded: set[str | None] = {None}  # "All categories" starts open
+        self._scroll = 0
         self.selectionModel().currentChanged.connect(self._on_current)
+        self.expanded.connect(lambda index: self._expanded.add(model.category_id(index)))
+        self.collapsed.connect(lambda index: self._expanded.discard(model.category_id(index)))
+        model.modelAboutToBeReset.connect(self._remember_scroll)
         model.reloaded.connect(self._restore)
 
     @property
@@ -131,9 +136,21 @@ class CategoryTree(QTreeView):
             self._category_id = category_id
             self.category_changed.emit(category_id or "")
 
+    def _remember_scroll(self) -> None:
+        self._scroll = self.verticalScrollBar().value()
+
     def _restore(self) -> None:
-        self.expand(self._model.index_of(None))
+        """After a reload: the same categories open and chosen, by id (rows may have moved);
+        a category that disappeared is forgotten."""
+        opened = set(self._expanded)
+        for category in opened:
+            index = self._model.index_of(category)
+            if index.isValid():
+                self.expand(index)
+            else:
+                self._expanded.discard(category)
         self.select(self._category_id)
+        self.verticalScrollBar().setValue(self._scroll)
 
 
 class CatalogFilterBar(QWidget):
@@ -173,7 +190,8 @@ class CatalogFilterBar(QWidget):
         row.setSpacing(8)
         wholesaler_label = QLabel("&Wholesaler:", self)
         wholesaler_label.setBuddy(self.wholesaler_combo)
-        price_label = QLabel("&Price:", self)
+        # The catalog filters on what the host pays; say so (retail is a separate column).
+        price_label = QLabel("Wholesale &price:", self)
         price_label.setBuddy(self.min_price)
         dash = QLabel("–", self)
         row.addWidget(wholesaler_label)
@@ -207,7 +225,7 @@ class CatalogFilterBar(QWidget):
     def _price_field(self, placeholder: str, tip: str) -> QLineEdit:
         field = QLineEdit(self)
         field.setPlaceholderText(f"{placeholder} $")
-        field.setToolTip(f"{tip} (wholesale)")
+        field.setToolTip(f"{tip}: what the host pays the wholesaler, per unit")
         field.setAccessibleName(tip)
         field.setAlignment(Qt.AlignmentFlag.AlignRight)
         field.setMaximumWidth(field.fontMetrics().horizontalAdvance("$00,000.00") + 24)

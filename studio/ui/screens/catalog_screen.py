@@ -332,6 +332,9 @@ class CatalogScreen(QWidget):
         self._apply_timer.stop()
         text, filters = self.search.text().strip(), self.current_filters()
         sort, model = self.sort_combo.currentData(), self.model
+        counted = filters.search_kwargs()
+        del counted["category_ids"]  # the tree's own choice does not change its counts
+        self.category_model.set_count_query(text or None, **counted)
         if (text, filters, sort) == (model.text, model.filters, model.sort_key) and (
                 model.total_count is not None or model.is_loading):
             return
