@@ -33,6 +33,7 @@ BADGES: dict[str, tuple[str, str]] = {
     "signed_out": ("○", "Signed out"),
 }
 OFFLINE_QUEUED = "Offline — changes queued"
+OFFLINE_SYNC_LATER = "Offline — will sync when the connection returns"
 # However long a message, a status bar label asks for no more than this much width; it
 # shows what fits and ends in "…" (the whole text is in the tooltip).
 MIN_TEXT_WIDTH = 48
@@ -256,6 +257,8 @@ class SyncStatusBar(QStatusBar):
         self.pending_label.setVisible(bool(words))
         if state != "syncing":
             self.hide_progress()
+        if state != "offline" and self.notice == OFFLINE_SYNC_LATER:
+            self.notice_label.hide()  # the connection is back: the notice is out of date
 
     def set_progress(self, table: str, done: int, total: int) -> None:
         if total >= 0 and done >= total:

@@ -19,6 +19,7 @@ from studio.core.paths import AppPaths
 from studio.core.settings import Settings, save_settings
 from studio.ui.main_window import MainWindow
 from studio.ui.settings_screen import SettingsScreen, WorkspaceRequest
+from studio.ui.status_bar import OFFLINE_SYNC_LATER
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,18 @@ def failure_text(request: WorkspaceRequest, exc: BaseException) -> str:
     return f"{what}: {detail.rstrip('.')}. The log has the details (Settings › Data and logs)."
 
 
+def email_domain(email: str | None) -> str:
+    """What the log may say about an address: its domain only ("@example.org")."""
+    if not email or "@" not in email:
+        return "no email domain"
+    return "@" + email.rsplit("@", 1)[1].strip().lower()
+
+
+# Connection states the log reports, grouped: a move between groups is logged once.
+_CONNECTIVITY = {"online": "online", "syncing": "online", "offline": "offline",
+                 "error": "error"}
+
+
 def _signed_in_email(workspace: Any) -> str | None:
     if getattr(workspace, "user_id", None) is None:
         return None
@@ -70,12 +83,10 @@ def _signed_in_email(workspace: Any) -> str | None:
 
 
 def _session_store(url: str) -> Any:
-    """The keyring entry for a project's session, or None (not remembered) without a keyring."""
-    from studio.sync.session_store import KeyringSessionStore, keyring_available
+    """The keyring entry for a project's session. Without a usable keyring the backend keeps
+    the session in memory and says so (its `session_notice`)."""
+    from studio.sync.session_store import KeyringSessionStore
 
-    if not keyring_available():
-        log.warning("No system keyring: the Supabase session will not be remembered")
-        return None
     return KeyringSessionStore(url)
 
 
@@ -98,6 +109,8 @@ class WorkspaceController:
         ws = settings.workspace
         self._request = WorkspaceRequest(ws.kind, ws.supabase_url, ws.supabase_anon_key)
         self._wanted_screen = settings.window.last_screen
+        self._connectivity = ""
+        self._logged_user: str | None = None
 
     def attach(self, window: MainWindow, settings_screen: SettingsScreen) -> None:
         self.window, self.settings_screen = window, settings_screen
@@ -137,7 +150,7 @@ class WorkspaceController:
         try:
             await workspace.sign_in(request.email, request.password)
         except Exception as exc:
-            log.warning("Sign-in as %s failed: %s", request.email, exc)
+            log.warning("Sign-in (%s) failed: %s", email_domain(request.email), exc)
             self._install(request.kind, workspace, _signed_in_email(workspace))
             raise WorkspaceError(failure_text(request, exc)) from None
         self._opened(request, workspace)
@@ -223,8 +236,10 @@ class WorkspaceController:
         if self.bridge is None:
             self.bridge = SyncBridge(parent=window)
             window.status.bind(self.bridge.signals)
+            self.bridge.signals.status_changed.connect(self._log_connectivity)
         roles = frozenset(workspace.roles or ())
         where = "Supabase project" if kind == "supabase" else "Local workspace"
+        self._log_user(workspace.user_id, email, roles, where.lower())
         if workspace.user_id is None:
             window.set_roles(frozenset())
             window.show_signed_out("Sign in to your Supabase project in Settings to see the "
@@ -255,6 +270,34 @@ class WorkspaceController:
         if workspace.user_id is not None and hasattr(status, "state"):
             window.status.set_state(status.state, status.pending_ops, status.detail or "")
         self.settings_screen.set_identity(email if workspace.user_id else None, roles, kind=kind)
+        self.settings_screen.set_session_notice(
+            getattr(getattr(workspace, "backend", None), "session_notice", None))
+
+    def _log_user(self, user_id: str | None, email: str | None, roles: frozenset[str],
+                  where: str) -> None:
+        """Who uses the workspace, in the log: the user id and the email's domain only."""
+        if user_id == self._logged_user:
+            return
+        if user_id is None:
+            log.info("Signed out of the %s", where)
+        else:
+            role_text = ", ".join(sorted(roles)) or "no role"
+            log.info("Signed in: user %s (%s, %s) on the %s", user_id, email_domain(email),
+                     role_text, where)
+        self._logged_user = user_id
+        self._connectivity = ""  # a new engine: its first state is news again
+
+    def _log_connectivity(self, state: str, _pending: int, detail: str) -> None:
+        group = _CONNECTIVITY.get(state)
+        if group is None or group == self._connectivity:
+            return
+        if group == "offline":
+            log.warning("Connection: offline%s", f" ({detail})" if detail else "")
+        elif group == "error":
+            log.warning("Connection: sync error%s", f" ({detail})" if detail else "")
+        elif self._connectivity:  # the first "online" of a session is not a change
+            log.info("Connection: back online")
+        self._connectivity = group
 
     # ----------------------------------------------------------------- signed-in actions
 
@@ -268,11 +311,19 @@ class WorkspaceController:
             self._install(self._request.kind, self.workspace, _signed_in_email(self.workspace))
 
     def sync_now(self) -> None:
-        """F5: push and pull now (the engine reports progress and problems itself)."""
+        """F5: push and pull now (the engine reports progress and problems itself). Offline,
+        it says the changes wait for the connection, and tries anyway."""
+        status = self.window.status
         method = getattr(getattr(self.workspace, "engine", None), "sync_now", None)
         if not callable(method):
             log.info("Sync now: no workspace open")
+            status.show_notice("No workspace is open: nothing to sync")
             return
+        if getattr(self.workspace, "user_id", None) is None:
+            status.show_notice("Sign in to sync (Settings)")
+            return
+        if status.state == "offline":
+            status.show_notice(OFFLINE_SYNC_LATER)
         result = method()
         if asyncio.iscoroutine(result):
             self._sync_task = asyncio.ensure_future(result)
