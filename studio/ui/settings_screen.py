@@ -67,6 +67,34 @@ def anon_key_problem(key: str) -> str | None:
     return None
 
 
+def project_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a project URL (basic form, then no path allowed), or None."""
+    problem = supabase_url_problem(url)
+    if problem is not None:
+        return problem
+    from studio.sync.supabase.project_check import project_url_problem as path_problem
+
+    return path_problem(url)
+
+
+ProjectChecker = Callable[[str, str], Awaitable[object]]
+
+
+async def check_project(url: str, key: str) -> object:
+    """The real check: one request to the project (see studio.sync.supabase.project_check)."""
+    from studio.sync.supabase.project_check import check_project as check
+
+    return await check(url, key)
+
+
+class _FieldProblem(Exception):
+    """A check failed at a field; the message is shown next to it."""
+
+    def __init__(self, label: QLabel, message: str) -> None:
+        super().__init__(message)
+        self.label = label
+
+
 def _error_label() -> QLabel:
     label = QLabel()
     label.setObjectName("fieldError")
@@ -78,6 +106,9 @@ def _error_label() -> QLabel:
 def _show_error(label: QLabel, message: str | None) -> bool:
     label.setText(message or "")
     label.setVisible(bool(message))
+    holder = label.parentWidget()
+    if holder is not None:  # a wrapped message changes the row's height: re-measure it
+        holder.updateGeometry()
     return message is None
 
 
@@ -117,10 +148,13 @@ class SettingsScreen(QWidget):
                  settings: Settings, paths: AppPaths,
                  on_apply: Callable[[WorkspaceRequest], Awaitable[object]],
                  on_sign_out: Callable[[], Awaitable[object]],
-                 on_theme: Callable[[str], object]) -> None:
+                 on_theme: Callable[[str], object],
+                 check_project: ProjectChecker = check_project) -> None:
         super().__init__(parent)
         self.setObjectName("settingsScreen")
         self._on_apply, self._on_sign_out, self._on_theme = on_apply, on_sign_out, on_theme
+        self.project_check = check_project
+        """How a Supabase project is checked before switching to it (tests swap it)."""
         self._task: asyncio.Future[None] | None = None
         self._current_kind = settings.workspace.kind
 
@@ -199,6 +233,10 @@ class SettingsScreen(QWidget):
         self.identity_label = QLabel()
         self.identity_label.setObjectName("identityText")
         self.identity_label.setWordWrap(True)
+        self.session_notice = QLabel()
+        self.session_notice.setObjectName("fieldHint")
+        self.session_notice.setWordWrap(True)
+        self.session_notice.hide()
         self.demo_row = QWidget()
         demo_layout = QHBoxLayout(self.demo_row)
         demo_layout.setContentsMargins(0, 0, 0, 0)
@@ -236,6 +274,7 @@ class SettingsScreen(QWidget):
         form.addRow("Password", self._stacked(self.password_edit, self.password_error))
         layout = QVBoxLayout(box)
         layout.addWidget(self.identity_label)
+        layout.addWidget(self.session_notice)
         layout.addWidget(self.demo_row)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -307,6 +346,12 @@ class SettingsScreen(QWidget):
             self.identity_label.setText(f"{where}: not signed in")
         self.sign_out_button.setVisible(self._current_kind == "supabase" and bool(email))
 
+    def set_session_notice(self, text: str | None) -> None:
+        """A line under the identity when the session is kept for this run only (no keyring)."""
+        text = text if isinstance(text, str) else None
+        self.session_notice.setText(text or "")
+        self.session_notice.setVisible(bool(text))
+
     def _set_busy(self, busy: bool) -> None:
         for widget in (self.apply_button, self.sign_in_button, self.sign_out_button,
                        self.demo_row, self.local_radio, self.supabase_radio, self.supabase_form):
@@ -323,7 +368,7 @@ class SettingsScreen(QWidget):
             _show_error(self.key_error, None)
             return WorkspaceRequest("local")
         url, key = self.url_edit.text().strip(), self.key_edit.text().strip()
-        url_ok = _show_error(self.url_error, supabase_url_problem(url))
+        url_ok = _show_error(self.url_error, project_url_problem(url))
         key_ok = _show_error(self.key_error, anon_key_problem(key))
         if not (url_ok and key_ok):
             return None
@@ -332,6 +377,7 @@ class SettingsScreen(QWidget):
     def apply_workspace(self) -> asyncio.Future[None] | None:
         request = self.workspace_request()
         if request is None:
+            self.workspace_result.show_text("")  # an older outcome no longer applies
             return None
         return self._run(request, "Opening the workspace…", self.workspace_result)
 
@@ -360,7 +406,23 @@ class SettingsScreen(QWidget):
 
     def _run(self, request: WorkspaceRequest, text: str, row: ResultRow) -> asyncio.Future[None]:
         self.password_edit.clear()  # never kept on screen longer than needed
-        return self._start(self._on_apply(request), text, "Done.", row)
+        if request.kind != "supabase":
+            return self._start(self._on_apply(request), text, "Done.", row)
+        return self._start(self._check_then_apply(request, text, row),
+                           "Checking the project…", "Done.", row)
+
+    async def _check_then_apply(self, request: WorkspaceRequest, text: str,
+                                row: ResultRow) -> None:
+        """Reach the project with the key first; switch only when both are right."""
+        from studio.sync.supabase.project_check import ProjectCheckFailed
+
+        try:
+            await self.project_check(request.supabase_url, request.anon_key)
+        except ProjectCheckFailed as exc:
+            label = self.key_error if exc.field == "key" else self.url_error
+            raise _FieldProblem(label, exc.message) from None
+        row.show_text(text, busy=True)
+        await self._on_apply(request)
 
     def _start(self, work: Awaitable[object], text: str, done: str,
                row: ResultRow) -> asyncio.Future[None]:
@@ -380,6 +442,11 @@ class SettingsScreen(QWidget):
             self._set_busy(False)
             row.show_text("")
             raise
+        except _FieldProblem as problem:
+            self._set_busy(False)
+            _show_error(problem.label, str(problem))
+            row.show_text("Nothing was changed.", failed=True)
+            return
         except Exception as exc:
             log.info("Settings change failed: %s", exc)
             self._set_busy(False)

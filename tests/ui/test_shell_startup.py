@@ -118,6 +118,10 @@ class FakeOpener:
         return await self._next()
 
 
+async def _project_answers(url: str, key: str) -> None:
+    """Stands in for the check Settings makes before switching to a Supabase project."""
+
+
 @pytest.fixture
 def make_studio(qtbot, qloop, qapp: QApplication):
     made: list[Studio] = []
@@ -125,6 +129,7 @@ def make_studio(qtbot, qloop, qapp: QApplication):
 
     def make(opener: FakeOpener, settings: Settings | None = None) -> Studio:
         studio = Studio(qapp, app_paths(), settings or Settings(), opener=opener)
+        studio.settings_screen.project_check = _project_answers  # no network in these tests
         qtbot.addWidget(studio.window)
         studio.window.show()
         qtbot.waitExposed(studio.window)
