@@ -98,8 +98,9 @@ VISIBLE: dict[str, dict[str, set[str]]] = {
     "influencers": {"*": {"hA"}, "hB": {"hA", "hB"}, "admin": {"hA", "hB"}},
     "admin_users": {"admin": {"adm", "sadm"}},
     "categories": {"*": {"catOn"}, "admin": {"catOn", "catOff"}},
-    "products": {"*": {"pA1", "pB1", "pB2"}, "wA": {"pA1", "pA2", "pB1", "pB2"},
-                 "admin": {"pA1", "pA2", "pB1", "pB2"}},
+    # pB1 and pB2 belong to wholesaler B, whose verification is pending: not in the marketplace.
+    "products": {"*": {"pA1", "pA3"}, "wA": {"pA1", "pA2", "pA3"},
+                 "wB": {"pA1", "pA3", "pB1", "pB2"}, "admin": {"pA1", "pA2", "pA3", "pB1", "pB2"}},
     "live_stream_sessions": {"*": _PUB_S, "hA": _PUB_S | {"sA_reh"}, "hB": _PUB_S | {"sB_can"},
                              "wA": _PUB_S | {"sA_reh"}, "admin": _PUB_S | {"sA_reh", "sB_can"}},
     "live_products": {"*": _PUB_LP, "hA": _PUB_LP | {"lpA3", "lpAR"},
@@ -114,8 +115,8 @@ VISIBLE: dict[str, dict[str, set[str]]] = {
     "live_stream_chat": {"*": _PUB_CHAT, "cA": _PUB_CHAT | {"mB2"}, "cB": _PUB_CHAT | {"mA2"},
                          "hA": _PUB_CHAT | {"mA2", "mR1"}, "hB": _PUB_CHAT | {"mB2"},
                          "admin": _PUB_CHAT | {"mA2", "mR1", "mB2"}},
-    "live_stream_viewers": {"cA": {"vA"}, "cB": {"vA2", "vB"}, "hA": {"vA", "vA2"},
-                            "hB": {"vB"}, "admin": {"vA", "vA2", "vB"}},
+    "live_stream_viewers": {"cA": {"vA", "vE"}, "cB": {"vA2", "vB"}, "hA": {"vA", "vA2", "vE"},
+                            "hB": {"vB"}, "admin": {"vA", "vA2", "vB", "vE"}},
     **{t: {"hA": {f"{k}A"}, "hB": {f"{k}B"}, "admin": {f"{k}A", f"{k}B"}}
        for t, k in (("influencer_achievements", "ach"), ("influencer_earnings", "e"),
                     ("influencer_goals", "g"), ("influencer_notifications", "n"))},
@@ -178,6 +179,11 @@ CALLS: list[tuple[str, str, str, str | None, str]] = [
        outcome) for a, outcome in (("anon", "55000"), ("cA", "55000"), ("hA", "ok"))],
     *[("viewer code of a rehearsal", a, "select public.viewer_room_code(%s)", "sA_reh",
        outcome) for a, outcome in (("anon", "P0002"), ("wA", "P0002"), ("hA", "ok"))],
+    # Only verified hosts go live in public (host B's verification is pending).
+    *[("start a public show", a, "select public.start_show(%s)", show, outcome)
+      for a, show, outcome in (("hA", "sA_sched", "ok"), ("adm", "sA_sched", "ok"),
+                               ("hB", "sB_sched", "42501"), ("adm", "sB_sched", "42501"),
+                               ("hA", "sB_sched", "42501"))],
     *[("own profiles", a, "select public.my_profiles()", None, outcome)
       for a, outcome in (("anon", "42501"), ("cA", "ok"), ("hA", "ok"), ("wA", "ok"),
                          ("adm", "ok"), ("nu", "ok"))],

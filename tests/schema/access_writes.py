@@ -46,6 +46,7 @@ class Insert:
     actor: str
     values: Values
     ok: bool
+    code: str = "42501"  # the SQLSTATE of the refusal when not ok
 
 
 def _u() -> str:
@@ -106,6 +107,7 @@ _CATEGORY = {"name": "New", "slug": lambda: f"new-{_u()}"}
 _ACHIEVEMENT = {"influencer_id": "@hA", "achievement_key": lambda: f"k_{_u()}", "title": "T",
                 "target": 1}
 _NOTE = {"influencer_id": "@hA", "type": "system", "title": "Hi"}
+_BIG_JSON = {"bitrate": "9" * 1_000_000}
 
 INSERTS: list[Insert] = [
     Insert("own profile", "customers", "nu", {"user_id": "~nu"}, True),
@@ -139,10 +141,15 @@ INSERTS: list[Insert] = [
            False),
     Insert("own with metrics", "live_stream_sessions", "hA", _show("hA", current_viewers=9),
            False),
+    Insert("own, starting in the past", "live_stream_sessions", "hA",
+           _show("hA", scheduled_start=datetime(2020, 1, 1, tzinfo=UTC)), False, "22023"),
     *_many("live_stream_sessions", _show("hA"), set(), "cA", "wA", "adm", "anon"),
     Insert("into own scheduled show", "live_products", "hA", _lp("sA_sched", "hA"), True),
-    Insert("into own live show", "live_products", "hA", _lp("sA_live", "hA", product_id="@pB1"),
+    Insert("into own live show", "live_products", "hA", _lp("sA_live", "hA", product_id="@pA3"),
            True),
+    Insert("from an unvetted supplier", "live_products", "hA",
+           _lp("sA_live", "hA", product_id="@pB1"), False, "55000"),
+    Insert("unvetted host plans a show", "live_products", "hB", _lp("sB_sched", "hB"), True),
     Insert("into own ended show", "live_products", "hA", _lp("sA_ended", "hA"), False),
     Insert("into another host's show", "live_products", "hA", _lp("sB_sched", "hA"), False),
     Insert("as another host", "live_products", "hA", _lp("sB_sched", "hB"), False),
@@ -155,10 +162,17 @@ INSERTS: list[Insert] = [
     Insert("admin for a host", "live_products", "adm", _lp("sB_sched", "hB"), True),
     Insert("admin, host mismatch", "live_products", "adm", _lp("sB_sched", "hA"), False),
     *_many("live_products", _lp("sA_sched", "hA"), set(), "wA", "cA", "anon"),
-    Insert("own", "cart", "cA", {"customer_id": "@cA", "product_id": "@pB1", "quantity": 1},
+    Insert("own", "cart", "cA", {"customer_id": "@cA", "product_id": "@pA3", "quantity": 1},
            True),
     Insert("own live item", "cart", "cB",
            {"customer_id": "@cB", "live_product_id": "@lpA2", "quantity": 1}, True),
+    # Ids learned elsewhere: an unvetted supplier's product, a rehearsal's item, a draft item.
+    Insert("unvetted supplier's product", "cart", "cA",
+           {"customer_id": "@cA", "product_id": "@pB1", "quantity": 1}, False),
+    Insert("rehearsal item", "cart", "cB",
+           {"customer_id": "@cB", "live_product_id": "@lpAR", "quantity": 1}, False),
+    Insert("draft item", "cart", "cB",
+           {"customer_id": "@cB", "live_product_id": "@lpA3", "quantity": 1}, False),
     *_many("cart", {"customer_id": "@cA", "product_id": "@pB2", "quantity": 1}, set(),
            "cB", "hA", "adm", "anon"),
     *_many("orders", _ORDER, {"service_role"}, "cA", "adm", "anon", "service_role"),
@@ -184,6 +198,14 @@ INSERTS: list[Insert] = [
     Insert("pre-pinned", "live_stream_chat", "cA", _chat("sA_live", "cA", is_pinned=True), False),
     Insert("own display name", "live_stream_chat", "cA",
            _chat("sA_live", "cA", display_name="Admin"), False),
+    Insert("500 characters", "live_stream_chat", "cA", _chat("sA_live", "cA", message="x" * 500),
+           True),
+    Insert("padded past 500", "live_stream_chat", "cA",
+           _chat("sA_live", "cA", message="hi" + " " * 600), False, "23514"),
+    Insert("a megabyte", "live_stream_chat", "cA",
+           _chat("sA_live", "cA", message="spam " * 200_000), False, "23514"),
+    Insert("Unicode blanks", "live_stream_chat", "cA",
+           _chat("sA_live", "cA", message="\u3000\u200b\u00a0 \u2028"), False, "23514"),
     Insert("anon", "live_stream_chat", "anon", {"session_id": "@sA_live", "message": "hi"},
            False),
     Insert("join live show", "live_stream_viewers", "cA", _viewer("sB_live", "cA"), True),
@@ -196,6 +218,8 @@ INSERTS: list[Insert] = [
     Insert("backdated", "live_stream_viewers", "cA",
            _viewer("sB_live", "cA", joined_at=datetime(2020, 1, 1, tzinfo=UTC)), False),
     Insert("anon", "live_stream_viewers", "anon", {"session_id": "@sA_live"}, False),
+    Insert("megabyte of quality", "live_stream_viewers", "cA",
+           _viewer("sB_live", "cA", quality=_BIG_JSON), False, "23514"),
     *_many("influencer_achievements", _ACHIEVEMENT, {"service_role"},
            "hA", "adm", "service_role"),
     *_many("influencer_earnings", _EARNING, set(), "hA", "hB", "adm", "cA", "anon"),
@@ -263,6 +287,10 @@ UPDATES: list[Write] = [
     U("live_stream_sessions", "sA_live", {"total_revenue": 0}),
     U("live_stream_sessions", "sA_live", {"featured_live_product_id": "@lpA2"}),
     U("live_stream_sessions", "sA_sched", {"influencer_id": "@hB"}),
+    U("live_stream_sessions", "sA_reh", {"is_rehearsal": False},
+      codes=dict.fromkeys(("hA", *A), "55000")),
+    U("live_stream_sessions", "sA_live", {"is_rehearsal": True},
+      codes=dict.fromkeys(("hA", *A), "55000")),
     U("live_products", "lpA1", {"live_price": Decimal("18.00")}, "hA", *A),
     U("live_products", "lpA2", {"allocated_quantity": 5}, "hA", *A),
     U("live_products", "lpAS", {"position": 3}, "hA", *A),
@@ -303,6 +331,13 @@ UPDATES: list[Write] = [
     U("live_stream_viewers", "vA", {"left_at": NOW}, "cA", *A),
     U("live_stream_viewers", "vB", {"quality": '{"bitrate": 1}'}, "cB", *A),
     U("live_stream_viewers", "vA", {"session_id": "@sB_live"}),
+    U("live_stream_viewers", "vA2", {"left_at": None}),
+    U("live_stream_viewers", "vE", {"left_at": None}),
+    U("live_stream_viewers", "vE", {"quality": '{"bitrate": 2}'}),
+    U("live_stream_viewers", "vB", {"quality": _BIG_JSON},
+      codes=dict.fromkeys(("cB", *A), "23514")),
+    U("customers", "cA", {"preferences": {"chat_name": "x" * 5000}},
+      codes=dict.fromkeys(("cA", *A), "23514")),
     U("live_stream_viewers", "vA", {"user_id": "~cB"}),
     U("influencer_achievements", "achA", {"progress": 5}),
     U("influencer_achievements", "achA", {"unlocked_at": NOW}),
