@@ -5,7 +5,7 @@ from __future__ import annotations
 import factories as f
 import psycopg
 import pytest
-from test_fn_support import build_show, connect, one, rows
+from test_fn_support import build_show, checkout, connect, fill_cart, one, rows
 from test_sync_protocol_support import horizon, pull
 
 from studio.server.request_context import as_role
@@ -54,6 +54,19 @@ def test_change_xid_is_the_writing_transaction(conn: psycopg.Connection) -> None
                     (show.live_product_id,))
         stamped, xid = cur.fetchone()
     assert stamped == xid
+
+
+def test_a_sale_reaches_the_hosts_next_pull(conn: psycopg.Connection) -> None:
+    """Rows written by checkout (a SECURITY DEFINER function) are stamped like any other."""
+    show = build_show(conn, status="live")
+    _, cursor = pull(conn, show.host.user_id, "live_products", None)
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 1})
+    order = checkout(conn, show.customer)
+
+    seen, _ = pull(conn, show.host.user_id, "live_products", cursor)
+    assert show.live_product_id in seen
+    seen, _ = pull(conn, show.host.user_id, "order_items", cursor)
+    assert {str(i["id"]) for i in order["items"]} <= seen
 
 
 def test_horizon_is_open_to_anon_and_the_cursor_readable_where_the_row_is(
