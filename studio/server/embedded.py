@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import psutil
 import psycopg
 from psycopg import errors, sql
 
@@ -96,6 +97,9 @@ class EmbeddedPostgres:
         self._service_user = service_user if _osutil.is_root() else None
         self.started_here = False
         """True when the last ``start()`` launched the server (rather than attached)."""
+        self._launched: tuple[int, float] | None = None
+        """(pid, process start time) of the postmaster this object launched: the marker
+        of ownership that ``stop_if_started_here`` checks."""
 
     # ------------------------------------------------------------------ layout
 
@@ -135,6 +139,7 @@ class EmbeddedPostgres:
             if not status.running:
                 raise self._error("PostgreSQL exited right after starting")
             self.started_here = True
+            self._launched = self._identity()
             log.info("Embedded PostgreSQL started in %.2fs", time.monotonic() - began)
             return status
 
@@ -146,7 +151,36 @@ class EmbeddedPostgres:
             if self._postmaster() is None:
                 return
             self._pg_ctl("stop", "-w", "-t", str(START_TIMEOUT_S), "-m", "fast")
-            self.started_here = False
+            self.started_here, self._launched = False, None
+
+    def stop_if_started_here(self) -> bool:
+        """Stop the server only if it is the very one this object launched (same pid and
+        process start time); True when it stopped it. A server that was attached to, or that
+        someone else (the CLI) restarted meanwhile, keeps running."""
+        if self._launched is None or not self.data_dir.is_dir():
+            return False
+        with _osutil.file_lock(self.data_dir / ".server.lock"):
+            running = self._identity()
+            if running is None:
+                self._launched = None
+                return False
+            if running != self._launched:
+                log.info("The local server (pid %d) was started by another process; leaving "
+                         "it running", running[0])
+                return False
+            self._pg_ctl("stop", "-w", "-t", str(START_TIMEOUT_S), "-m", "fast")
+            self.started_here, self._launched = False, None
+            return True
+
+    def _identity(self) -> tuple[int, float] | None:
+        """(pid, start time) of the running postmaster: a reused pid has another start time."""
+        pm = self._postmaster()
+        if pm is None:
+            return None
+        try:
+            return pm.pid, psutil.Process(pm.pid).create_time()
+        except psutil.Error:
+            return pm.pid, 0.0
 
     def is_running(self) -> bool:
         """Whether a live postmaster owns this data directory."""

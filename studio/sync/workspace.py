@@ -168,9 +168,13 @@ class Workspace:
 
         report = on_progress or (lambda *_: None)
         data_dir = Path(data_dir)
-        report("Starting the local server…")
         server = EmbeddedPostgres(data_dir / LOCAL_SERVER_DIR)
-        _server, info = await asyncio.to_thread(start_local_workspace, server=server)
+        loop = asyncio.get_running_loop()
+        # Steps ("Creating the local workspace (first run)… Step 2 of 4: …") are reported
+        # from the worker thread: hand them to the caller's loop.
+        _server, info = await asyncio.to_thread(
+            start_local_workspace, server=server,
+            on_step=lambda text: loop.call_soon_threadsafe(report, text))
         backend = LocalBackend(info.url, FileSessionStore(data_dir / LOCAL_SIGN_IN_FILE))
         workspace = cls(
             data_dir, backend, LOCAL_BACKEND_ID, server=server,
@@ -344,8 +348,8 @@ class Workspace:
                 await self.backend.close()
             finally:
                 if self.server is not None and self._stop_server:
-                    try:
-                        await asyncio.to_thread(self.server.stop)
+                    try:  # only the very server this process started, not one restarted since
+                        await asyncio.to_thread(self.server.stop_if_started_here)
                     except Exception:
                         log.exception("could not stop the local server")
 
