@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,18 @@ def applied_count(conninfo: str) -> int:
     return len(MigrationRunner(conninfo).applied_versions())
 
 
+FIRST_RUN = "Creating the local workspace (first run)…"
+STARTING = "Starting the local server…"
+Step = Callable[[str], None]
+
+
+def _pending_count(runner: MigrationRunner) -> int:
+    try:
+        return len(runner.pending())
+    except Exception:  # no migration history yet: everything is pending
+        return len(runner.migrations())
+
+
 def start_local_workspace(
     data_dir: Path | None = None,
     *,
@@ -68,19 +81,46 @@ def start_local_workspace(
     durable: bool = True,
     seed: bool = True,
     server: EmbeddedPostgres | None = None,
+    on_step: Step | None = None,
 ) -> tuple[EmbeddedPostgres, WorkspaceInfo]:
     """Start (or attach to) the local server, create ``shopstream``, migrate and seed once.
 
     Pass ``server`` to use an existing ``EmbeddedPostgres`` (``data_dir`` and
-    ``durable`` are then ignored). Blocking: call it from a worker thread in the UI.
+    ``durable`` are then ignored). ``on_step`` hears what is happening, in words: on the
+    first run "Creating the local workspace (first run)… Step 2 of 4: creating the database",
+    later "Starting the local server…". Blocking: call it from a worker thread in the UI
+    (``on_step`` is called on that thread).
     """
     if server is None:
         server = EmbeddedPostgres(data_dir or default_data_dir(), durable=durable)
+    step = on_step or (lambda _text: None)
+    first_run = not server.is_initialized()
+    total = 4 if seed else 3
+    numbered = iter(range(1, total + 1))
+
+    def first(what: str) -> None:
+        if first_run:
+            step(f"{FIRST_RUN} Step {next(numbered)} of {total}: {what}")
+
+    if first_run:
+        first("setting up the database server")
+    else:
+        step(STARTING)
     status = server.start()
+    first("creating the database")
     created = server.ensure_database(DATABASE)
     url = server.dsn(DATABASE)
     runner = MigrationRunner(url, schema_dir=schema_dir)
-    applied = runner.apply(seed=seed)
+    pending = _pending_count(runner)
+    if first_run:
+        first(f"applying {pending} migration{'s' if pending != 1 else ''}")
+    elif pending:
+        step(f"Updating the local workspace: applying {pending} "
+             f"migration{'s' if pending != 1 else ''}…")
+    applied = runner.apply(seed=False)
+    if seed:
+        first("loading the demo data")
+        applied += runner.apply(seed=True)  # no migrations left: the seed, once
     files = {m.version: m.path.name for m in runner.migrations()}
     info = WorkspaceInfo(
         url=url,

@@ -11,7 +11,8 @@ import pytest
 
 from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD, DEMO_WHOLESALER
 from studio.server.embedded import EmbeddedPostgres
-from studio.server.workspace import start_local_workspace
+from studio.server.migrations import MigrationRunner
+from studio.server.workspace import FIRST_RUN, start_local_workspace
 from studio.sync.cache import Operation, cache_path
 from studio.sync.engine import SyncEngine
 from studio.sync.workspace import (
@@ -38,7 +39,11 @@ async def test_open_local_signs_in_the_demo_host_syncs_switches_user_and_closes(
     )
     server = EmbeddedPostgres(server_dir / LOCAL_SERVER_DIR)
     try:
-        assert steps[0] == "Starting the local server…" and "Signing in…" in steps
+        assert steps[:4] == [f"{FIRST_RUN} Step {n} of 4: {what}" for n, what in enumerate(
+            ["setting up the database server", "creating the database",
+             f"applying {len(MigrationRunner(server.dsn()).migrations())} migrations",
+             "loading the demo data"], start=1)]
+        assert "Signing in…" in steps
         assert workspace.user_id == DEMO_HOST.user_id
         assert "host" in workspace.roles
         assert workspace.profile_ids["host"] == DEMO_HOST.profile_id
