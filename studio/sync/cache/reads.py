@@ -125,6 +125,15 @@ class CacheReader:
             statement = statement.where(*filters.conditions()).group_by(p.c.category_id)
             return {category: int(count) for category, count in conn.execute(statement)}
 
+    def first_pull_done(self, table: str) -> bool:
+        """Whether a first (complete) pull of `table` has finished, for any scope: until then
+        an empty table means "not fetched yet", not "nothing there"."""
+        spec = table_spec(table)
+        with self._db.read() as conn:
+            return conn.exec_driver_sql(
+                "SELECT 1 FROM sync_cursors WHERE table_name = ? AND last_full_sync_at IS NOT"
+                " NULL LIMIT 1", (spec.name,)).first() is not None
+
     def get(self, table: str, row_id: Any) -> Row | None:
         rows = self._rows(table, SA_TABLES[table_spec(table).name].c.id == self._id(
             table, "id", row_id))

@@ -105,8 +105,9 @@ def _lookups(reader: CacheReader) -> tuple[dict[str, str], dict[str, str], dict[
 
 
 def _load_window(reader: CacheReader, text: str, kwargs: dict[str, Any], sort: str,
-                 count: int) -> tuple[list[Row], int, tuple[dict[str, str], ...]]:
-    """The first `count` rows of a search (in pages the cache accepts), its total and names."""
+                 count: int) -> tuple[list[Row], int, tuple[dict[str, str], ...], bool]:
+    """The first `count` rows of a search (in pages the cache accepts), its total, names, and
+    whether the catalog's first pull has finished."""
     rows: list[Row] = []
     while len(rows) < count:
         page = reader.search_products(text or None, **kwargs, sort=sort,  # type: ignore[arg-type]
@@ -115,7 +116,7 @@ def _load_window(reader: CacheReader, text: str, kwargs: dict[str, Any], sort: s
         if not page:
             break
     total = reader.count_products(text or None, **kwargs)
-    return rows, total, _lookups(reader)
+    return rows, total, _lookups(reader), reader.first_pull_done("products")
 
 
 def _load_page(reader: CacheReader, text: str, kwargs: dict[str, Any], sort: str,
@@ -153,6 +154,7 @@ class CatalogModel(QAbstractTableModel):
         self._rows: list[Row] = []
         self._cells: list[tuple[str, ...]] = []
         self._total: int | None = None
+        self._synced = False
         self._generation = 0
         self._fetching = False
         self._resetting = False
@@ -184,6 +186,12 @@ class CatalogModel(QAbstractTableModel):
     @property
     def is_loading(self) -> bool:
         return self._resetting or self._fetching
+
+    @property
+    def catalog_synced(self) -> bool:
+        """Whether the catalog's first pull had finished at the last read (before it, an
+        empty result may only mean "not fetched yet")."""
+        return self._synced
 
     def set_query(self, text: str, filters: CatalogFilters | None = None,
                   sort: str | None = None) -> None:
@@ -219,7 +227,7 @@ class CatalogModel(QAbstractTableModel):
 
     async def _load(self, generation: int, count: int, keep: bool) -> None:
         try:
-            rows, total, lookups = await self._ctx.read(
+            rows, total, lookups, synced = await self._ctx.read(
                 _load_window, self._text, self._filters.search_kwargs(), self._sort, count)
         except Exception as exc:  # shown next to the table; the model stays usable
             log.exception("catalog read failed")
@@ -231,6 +239,7 @@ class CatalogModel(QAbstractTableModel):
         if not isValid(self) or generation != self._generation:
             return
         self._category_names, self._category_paths, self._wholesalers = lookups
+        self._synced = synced
         cells = [self._format(row) for row in rows]
         if keep:
             self._replace_keeping_persistent(rows, cells)

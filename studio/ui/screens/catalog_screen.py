@@ -48,6 +48,9 @@ TREE_WIDTH, DETAIL_WIDTH = 220, 250
 OPTIONAL_COLUMNS = (columns.CATEGORY, columns.BRAND, columns.WHOLESALER)
 
 
+LOADING_TITLE = "Loading the catalog…"
+
+
 def count_text(total: int) -> str:
     return f"{total:,} product" if total == 1 else f"{total:,} products"
 
@@ -140,6 +143,7 @@ class CatalogScreen(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._started = False
+        self._sync_state = ""
         self.model = CatalogModel(ctx, self)
         self.category_model = CategoryModel(ctx, self, with_counts=True)
         self._build()
@@ -264,7 +268,8 @@ class CatalogScreen(QWidget):
         selection.selectionChanged.connect(self._on_selection_changed)
         selection.currentRowChanged.connect(lambda *_: self._show_current())
         self.model.loading_changed.connect(self._on_loading)
-        self.model.total_changed.connect(lambda total: self.count_label.setText(count_text(total)))
+        self.model.total_changed.connect(lambda _total: self._update_count())
+        self._ctx.signals.status_changed.connect(self._on_sync_status)
         self.model.query_loaded.connect(self._on_query_loaded)
         self.model.load_failed.connect(self._on_load_failed)
         self.model.sort_changed.connect(self._sync_sort)
@@ -368,9 +373,25 @@ class CatalogScreen(QWidget):
         elif not self._busy_timer.isActive() and self.busy_bar.isHidden():
             self._busy_timer.start()
 
+    def _waiting_for_catalog(self) -> bool:
+        """Nothing to show only because the first pull has not finished yet."""
+        return (self.model.total_count or 0) == 0 and not self.model.catalog_synced
+
+    def _update_count(self) -> None:
+        total = self.model.total_count or 0
+        waiting = self._waiting_for_catalog() and not self.model.text
+        self.count_label.setText("Loading…" if waiting else count_text(total))
+
+    def _on_sync_status(self, state: str, _pending: int, _detail: str) -> None:
+        """A sync ended or the connection changed: an empty catalog may be final now (a first
+        pull of an empty catalog changes no rows), or waiting for the connection."""
+        changed, self._sync_state = state != self._sync_state, state
+        if self._started and changed and self._waiting_for_catalog():
+            self.model.refresh()
+
     def _on_query_loaded(self) -> None:
         total = self.model.total_count or 0
-        self.count_label.setText(count_text(total))
+        self._update_count()
         if total == 0:
             self._show_empty(*self._empty_texts())
         else:
@@ -380,14 +401,20 @@ class CatalogScreen(QWidget):
 
     def _empty_texts(self) -> tuple[str, str]:
         """(title, rich text with a "clear filters" link) of the no-results state."""
+        loading = not self.model.catalog_synced
+        later = " The catalog is still loading: try again in a moment." if loading else ""
         if text := self.model.text:
             return (f"No products match “{text}”",
-                    'Try other words, or <a href="clear">clear filters</a>.')
+                    f'Try other words, or <a href="clear">clear filters</a>.{later}')
         if not self.model.filters.is_default:
             return ("No products match these filters",
-                    '<a href="clear">Clear filters</a> to see the whole catalog.')
-        return ("The catalog is empty",
-                "Products appear here once the catalog has synced from the server.")
+                    f'<a href="clear">Clear filters</a> to see the whole catalog.{later}')
+        if loading and self._sync_state == "offline":
+            return ("The catalog has not been fetched yet",
+                    "You are offline: products appear here when the connection returns.")
+        if loading:
+            return (LOADING_TITLE, "Products appear here as they arrive from the server.")
+        return ("The catalog is empty", "The server has no products in the catalog yet.")
 
     def _show_empty(self, title: str, text: str) -> None:
         self.empty_title.setText(title)
