@@ -32,6 +32,7 @@ from studio.core.pricing import (
     PricingRule,
     RoundingMode,
     apply_rule,
+    reprice,
     round_price,
 )
 
@@ -303,9 +304,20 @@ class Lineup:
         self._check_editable()
         index = self.index_of(item_id)
         current = self.items[index]
-        candidate = replace(current, **changes)
         product = products.get(current.product_id) if current.product_id is not None else None
+        priced = ValidationResult()
+        new_price = changes.get("live_price", current.live_price)
+        if new_price != current.live_price and isinstance(new_price, Decimal):
+            # The same rule as bulk pricing: refusals, and a compare-at price left below the
+            # new price raised to retail (unless the compare-at price is being set too).
+            proposal = reprice(current, product, new_price)
+            priced = ValidationResult(errors=proposal.errors, warnings=proposal.warnings)
+            if not proposal.ok:
+                return self, priced
+            changes.setdefault("compare_at_price", proposal.new_compare_at)
+        candidate = replace(current, **changes)
         result = validate_lineup_item(candidate, product=product, show=self.show, previous=current)
+        result = priced.merged(result)
         if not result.ok or candidate == current:
             return self, result
         items = list(self.items)

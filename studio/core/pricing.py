@@ -22,7 +22,7 @@ from uuid import UUID
 
 from studio.core.lineup_rules import below_cost_warning, flash_price_error, money_error
 from studio.core.models import LineupItem, Product
-from studio.core.money import format_money, quantize_money
+from studio.core.money import format_money, format_percent, quantize_money
 
 HUNDRED = Decimal(100)
 
@@ -79,7 +79,7 @@ class PriceTarget(StrEnum):
 class CompareAtPolicy(StrEnum):
     """What to do when a new live price is above the item's compare-at price."""
 
-    ADJUST = "adjust"  # compare-at becomes the retail price, or is cleared if retail is lower
+    ADJUST = "adjust"  # compare-at becomes the retail price (cleared when there is none)
     REFUSE = "refuse"  # the item keeps its prices and gets an error
 
 
@@ -105,22 +105,25 @@ class PricingRule:
             raise ValueError("The rule's value is not a number")
         if self.kind in (RuleKind.PERCENT_OFF_RETAIL, RuleKind.PERCENT_OFF_LIVE):
             if not 0 <= value < HUNDRED:
-                raise ValueError("A discount is at least 0 % and below 100 %")
+                raise ValueError("A discount is at least 0% and below 100%")
         elif self.kind == RuleKind.MARKUP_OVER_WHOLESALE:
             if value < 0:
                 raise ValueError("A markup cannot be negative")
             if value > 100_000:
-                raise ValueError("A markup is at most 100,000 %")
+                raise ValueError("A markup is at most 100,000%")
         elif message := money_error(value, "Price"):
             raise ValueError(message)
 
     def describe(self) -> str:
-        """Short text for the rule, e.g. ``20 % off retail, rounded to .99``."""
-        value = f"{self.value.normalize():f}"
+        """Short text for the rule, e.g. ``20.0% off retail, rounded to .99`` (percentages as
+        everywhere in the studio: `format_percent`)."""
+        exponent = self.value.normalize().as_tuple().exponent
+        places = max(1, -exponent) if isinstance(exponent, int) else 1
+        value = format_percent(self.value, places=places)  # all the digits typed, none lost
         base = {
-            RuleKind.PERCENT_OFF_RETAIL: f"{value} % off retail",
-            RuleKind.PERCENT_OFF_LIVE: f"{value} % off the live price",
-            RuleKind.MARKUP_OVER_WHOLESALE: f"{value} % over wholesale",
+            RuleKind.PERCENT_OFF_RETAIL: f"{value} off retail",
+            RuleKind.PERCENT_OFF_LIVE: f"{value} off the live price",
+            RuleKind.MARKUP_OVER_WHOLESALE: f"{value} over wholesale",
             RuleKind.FIXED_PRICE: f"fixed {format_money(self.value)}",
         }[self.kind]
         if self.target == PriceTarget.FLASH:
@@ -189,25 +192,53 @@ class PricingOutcome:
         return sum(1 for p in self.proposals if p.ok and p.target == PriceTarget.LIVE)
 
 
-def _propose_live(
-    rule: PricingRule, item: LineupItem, product: Product | None, price: Decimal
+def live_price_error(price: Decimal, product: Product | None) -> str | None:
+    """The one rule for a new live price, shared by bulk pricing and an edited price cell: a
+    storable amount (numeric(12, 2), not negative) and, for a catalog product, not above its
+    retail price (the compare-at price viewers see is the retail price: a live price above it
+    would be a mark-up, never a deal)."""
+    if message := money_error(price, "Price"):
+        return message
+    if product is not None and price > product.retail_price:
+        return (f"Price {format_money(price)} is above the retail price "
+                f"{format_money(product.retail_price)}")
+    return None
+
+
+def reprice(
+    item: LineupItem,
+    product: Product | None,
+    price: Decimal,
+    policy: CompareAtPolicy = CompareAtPolicy.ADJUST,
 ) -> PriceProposal:
+    """What setting the live price of `item` to `price` does, checked by the one rule for live
+    prices (`live_price_error`); the bulk dialog and an edited price cell both come here.
+
+    A compare-at price left below the new price is raised to the retail price (ADJUST; cleared
+    when the item has no catalog product) or refused (REFUSE); a flash price must stay below the
+    new price; a price under the wholesale cost is a warning."""
     errors: dict[str, str] = {}
     warnings: dict[str, str] = {}
+    if message := live_price_error(price, product):
+        return PriceProposal(item.id, PriceTarget.LIVE, item.live_price, price,
+                             new_compare_at=item.compare_at_price,
+                             errors={"live_price": message})
     compare_at = item.compare_at_price
     if compare_at is not None and compare_at < price:
-        retail = product.retail_price if product is not None else None
-        if rule.compare_at == CompareAtPolicy.REFUSE:
+        if policy == CompareAtPolicy.REFUSE:
             errors["compare_at_price"] = (
                 f"Compare-at price {format_money(compare_at)} would be below the new price "
                 f"{format_money(price)}"
             )
-        elif retail is not None and retail >= price:
-            compare_at = retail
-            warnings["compare_at_price"] = f"Compare-at price set to retail {format_money(retail)}"
+        elif product is not None:  # the retail price is not below the price (checked above)
+            compare_at = product.retail_price
+            warnings["compare_at_price"] = (
+                f"Compare-at price raised to retail {format_money(compare_at)}")
         else:
             compare_at = None
-            warnings["compare_at_price"] = "Compare-at price cleared: it was below the new price"
+            warnings["compare_at_price"] = (
+                "Compare-at price cleared: it was below the new price and the item has no "
+                "retail price")
     if item.flash_price is not None and item.flash_price >= price:
         errors["flash_price"] = (
             f"The flash price {format_money(item.flash_price)} would not be below the new price "
@@ -239,8 +270,6 @@ def propose_price(rule: PricingRule, item: LineupItem, product: Product | None) 
             new_price=None,
             errors={field_name: "No catalog product: its retail and wholesale prices are unknown"},
         )
-    if message := money_error(price, "Price"):
-        return PriceProposal(item.id, rule.target, old, price, errors={field_name: message})
     if rule.target == PriceTarget.FLASH:
         errors = {}
         if message := flash_price_error(price, item.live_price):
@@ -248,7 +277,7 @@ def propose_price(rule: PricingRule, item: LineupItem, product: Product | None) 
         return PriceProposal(
             item.id, rule.target, old, price, new_compare_at=item.compare_at_price, errors=errors
         )
-    return _propose_live(rule, item, product, price)
+    return reprice(item, product, price, rule.compare_at)
 
 
 def apply_rule(

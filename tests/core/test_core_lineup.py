@@ -347,3 +347,40 @@ def test_diff_lists_added_updated_and_removed(build, three) -> None:
     assert diff.removed == (last,)
     assert not diff.is_empty
     assert diff_lineups(lineup, lineup).is_empty
+
+
+# ----------------------------------------------------------------------------- one price rule
+
+
+@pytest.mark.parametrize(
+    ("price", "errors", "compare_at"),
+    [
+        ("26.00", {}, "28.00"),     # not above the compare-at price: it is kept
+        ("29.50", {}, "30.00"),     # above it: raised to retail
+        ("30.00", {}, "30.00"),     # at retail
+        ("30.01", {"live_price": "Price $30.01 is above the retail price $30.00"}, None),
+        ("99999999.00", {"live_price": "Price $99,999,999.00 is above the retail price $30.00"},
+         None),
+        ("-1.00", {"live_price": "Price cannot be negative"}, None),
+    ],
+)
+def test_an_edited_price_and_a_bulk_fixed_price_follow_the_same_rule(
+    build, price: str, errors: dict, compare_at: str | None
+) -> None:
+    product = build.product(retail_price=D("30.00"), wholesale_price=D("12.00"))
+    item = build.item(product, live_price=D("24.99"), compare_at_price=D("28.00"))
+    lineup = Lineup.of(build.show(), [item])
+    products = {product.id: product}
+    edited, validation = lineup.update_item(item.id, products, live_price=D(price))
+    bulk, outcome = lineup.apply_rule(
+        PricingRule(RuleKind.FIXED_PRICE, D(price).copy_abs(), RoundingMode.NONE), products)
+    assert dict(validation.errors) == errors
+    if errors:
+        assert edited is lineup
+        if D(price) >= 0:  # a rule's value is never negative: its own refusal
+            assert dict(outcome.proposals[0].errors) == errors and bulk is lineup
+        return
+    # Both raise a compare-at price left below the new price to retail, and say so.
+    assert edited.items == bulk.items
+    assert edited.items[0].compare_at_price == D(compare_at)
+    assert dict(validation.warnings) == dict(outcome.proposals[0].warnings)

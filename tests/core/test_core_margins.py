@@ -6,7 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from studio.core.margins import item_margin, lineup_margin, markup_percent
+from studio.core.margins import (
+    commission_of_lines,
+    earned_commission,
+    item_margin,
+    line_commission,
+    lineup_margin,
+    markup_percent,
+)
+from studio.core.models import EarningStatus
+from studio.core.money import quantize_money
 
 D = Decimal
 
@@ -64,3 +73,42 @@ def test_markup_percent() -> None:
     assert markup_percent(D("24.99"), D("12.00")) == D("108.3")
     assert markup_percent(D("10.00"), D("12.00")) == D("-16.7")
     assert markup_percent(D("5"), D("0")) is None
+
+
+# ----------------------------------------------------------------------------- rounding
+
+
+def test_commission_is_rounded_per_line_then_summed_as_the_server_does() -> None:
+    # checkout: commission_amount = round(line_total * rate, 2) per order line; earnings are the
+    # sum of those amounts. 15 % of 23.90 = 3.585 -> 3.59 on each of four lines.
+    rate = Decimal("0.15")
+    lines = [Decimal("23.90")] * 4 + [Decimal("1114.00")]
+    assert sum(lines) == Decimal("1209.60")
+    assert commission_of_lines(lines, rate) == Decimal("181.46")
+    assert quantize_money(sum(lines) * rate) == Decimal("181.44")  # not how the server sums
+    assert line_commission(Decimal("29.98"), rate) == Decimal("4.50")  # 4.497, as in checkout
+
+
+def test_the_preview_sums_each_items_rounded_commission(build) -> None:
+    rate = Decimal("0.15")
+    items = [build.item(live_price=Decimal("23.90"), allocated_quantity=1) for _ in range(4)]
+    items.append(build.item(live_price=Decimal("1114.00"), allocated_quantity=1))
+    margin = lineup_margin(items, {}, rate)
+    assert margin.revenue == Decimal("1209.60")
+    assert [m.commission for m in margin.items] == [Decimal("3.59")] * 4 + [Decimal("167.10")]
+    assert margin.commission == Decimal("181.46")
+
+
+def test_earned_commission_sums_the_servers_amounts_without_reversed_ones() -> None:
+    earnings = [(Decimal("3.59"), "pending"), (Decimal("4.50"), EarningStatus.AVAILABLE),
+                (Decimal("10.00"), "reversed"), (Decimal("1.01"), "paid_out")]
+    assert earned_commission(earnings) == Decimal("9.10")
+    assert earned_commission([]) == Decimal("0.00")
+    with pytest.raises(ValueError, match="'refunded' is not a valid EarningStatus"):
+        earned_commission([(Decimal("1"), "refunded")])
+
+
+@pytest.mark.parametrize("rate", [Decimal("-0.01"), Decimal("1.01"), Decimal("NaN")])
+def test_line_commission_refuses_a_rate_outside_0_to_1(rate: Decimal) -> None:
+    with pytest.raises(ValueError, match="A commission rate is between 0 and 1"):
+        line_commission(Decimal("10.00"), rate)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studio.core.models import LineupItem
-from studio.core.money import MAX_AMOUNT
+from studio.core.money import MAX_AMOUNT, format_money
 from studio.core.pricing import (
     CompareAtPolicy,
     PriceTarget,
@@ -123,10 +123,10 @@ def test_percent_of_rounds_half_up() -> None:
 @pytest.mark.parametrize(
     ("kind", "value", "message"),
     [
-        (RuleKind.PERCENT_OFF_RETAIL, D("100"), "A discount is at least 0 % and below 100 %"),
-        (RuleKind.PERCENT_OFF_LIVE, D("-1"), "A discount is at least 0 % and below 100 %"),
+        (RuleKind.PERCENT_OFF_RETAIL, D("100"), "A discount is at least 0% and below 100%"),
+        (RuleKind.PERCENT_OFF_LIVE, D("-1"), "A discount is at least 0% and below 100%"),
         (RuleKind.MARKUP_OVER_WHOLESALE, D("-5"), "A markup cannot be negative"),
-        (RuleKind.MARKUP_OVER_WHOLESALE, D("100001"), "A markup is at most 100,000 %"),
+        (RuleKind.MARKUP_OVER_WHOLESALE, D("100001"), "A markup is at most 100,000%"),
         (RuleKind.FIXED_PRICE, D("-1"), "Price cannot be negative"),
         (RuleKind.FIXED_PRICE, D("1.001"), "Price has more than 2 decimal places"),
         (RuleKind.FIXED_PRICE, D("NaN"), "The rule's value is not a number"),
@@ -148,18 +148,20 @@ def test_rules_accept_whole_numbers_as_decimals() -> None:
 @pytest.mark.parametrize(
     ("rule", "text"),
     [
-        (PricingRule(RuleKind.PERCENT_OFF_RETAIL, D("20")), "20 % off retail, rounded to .99"),
+        (PricingRule(RuleKind.PERCENT_OFF_RETAIL, D("20")), "20.0% off retail, rounded to .99"),
         (
             PricingRule(RuleKind.MARKUP_OVER_WHOLESALE, D("50.0"), RoundingMode.WHOLE),
-            "50 % over wholesale, rounded to whole dollars",
+            "50.0% over wholesale, rounded to whole dollars",
         ),
         (PricingRule(RuleKind.FIXED_PRICE, D("9.9"), RoundingMode.NONE), "fixed $9.90"),
         (
             PricingRule(
                 RuleKind.PERCENT_OFF_LIVE, D("12.5"), RoundingMode.TO_95, PriceTarget.FLASH
             ),
-            "flash price: 12.5 % off the live price, rounded to .95",
+            "flash price: 12.5% off the live price, rounded to .95",
         ),
+        (PricingRule(RuleKind.PERCENT_OFF_RETAIL, D("12.25"), RoundingMode.NONE),
+         "12.25% off retail"),
     ],
 )
 def test_rule_descriptions(rule: PricingRule, text: str) -> None:
@@ -212,20 +214,31 @@ def test_raised_price_above_compare_at_sets_compare_at_to_retail(build) -> None:
     (proposal,) = outcome.proposals
     assert proposal.ok
     assert (proposal.new_price, proposal.new_compare_at) == (D("29.99"), D("40.00"))
-    assert dict(proposal.warnings) == {"compare_at_price": "Compare-at price set to retail $40.00"}
+    assert dict(proposal.warnings) == {
+        "compare_at_price": "Compare-at price raised to retail $40.00"}
     assert outcome.items[0].compare_at_price == D("40.00")
 
 
-def test_compare_at_is_cleared_when_retail_is_below_the_new_price(build) -> None:
+def test_a_price_above_retail_is_refused_and_the_item_keeps_its_prices(build) -> None:
     product = build.product(wholesale_price=D("20.00"), retail_price=D("25.00"))
     item = build.item(product, live_price=D("19.99"), compare_at_price=D("25.00"))
-    rule = PricingRule(RuleKind.MARKUP_OVER_WHOLESALE, D("100"))
-    outcome = apply_rule(rule, [item], {product.id: product})
+    for rule in (PricingRule(RuleKind.MARKUP_OVER_WHOLESALE, D("100")),
+                 PricingRule(RuleKind.FIXED_PRICE, D("99999999"), RoundingMode.NONE)):
+        outcome = apply_rule(rule, [item], {product.id: product})
+        (proposal,) = outcome.proposals
+        price = format_money(proposal.new_price)
+        assert dict(proposal.errors) == {
+            "live_price": f"Price {price} is above the retail price $25.00"}
+        assert outcome.items == (item,) and outcome.applied_count == 0
+
+
+def test_an_item_without_a_retail_price_has_its_compare_at_cleared(build) -> None:
+    own = build.item(live_price=D("19.99"), compare_at_price=D("25.00"))
+    outcome = apply_rule(PricingRule(RuleKind.FIXED_PRICE, D("30"), RoundingMode.NONE), [own], {})
     (proposal,) = outcome.proposals
-    assert proposal.new_compare_at is None
+    assert proposal.ok and proposal.new_compare_at is None
     assert proposal.warnings["compare_at_price"] == (
-        "Compare-at price cleared: it was below the new price"
-    )
+        "Compare-at price cleared: it was below the new price and the item has no retail price")
     assert outcome.items[0].compare_at_price is None
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import warnings
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from lineup_support import (
     HOST,
+    STAMP,
     host_context,
     item_id,
     item_row,
@@ -219,6 +221,7 @@ def test_delete_removes_and_ctrl_z_puts_back(qtbot, run, three_items) -> None:
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     settle(qtbot, run, screen)
     assert positions(three_items) == [("Linen Throw", 0), ("Ceramic Mug", 1)]
+    assert screen.lineup.message.text() == "Removed 1 item. Ctrl+Z puts it back."
     ops = three_items.outbox()
     assert [(op.kind, op.payload) for op in ops] == [
         ("delete", {"id": item_id(2)}), ("upsert", {"id": item_id(3), "position": 1})]
@@ -289,12 +292,13 @@ def test_the_footer_shows_lineup_totals_and_the_commission_source(
     screen = open_screen(qtbot, run, three_items)
     # 10 × 23.99 + 5 × 49.99 + 10 × 9.99 = 589.75; cost 120 + 42.50 + 40 = 202.50
     assert screen.lineup.totals.text() == (
-        "<b>3 items</b> · 25 units · revenue $589.75 · cost $202.50 · margin <b>65.7%</b> · "
-        "your commission <b>$58.98</b>")
+        "<b>3 items</b> · 25 units · if all sell: revenue $589.75 · cost $202.50 · "
+        "margin <b>65.7%</b> · your commission <b>$58.98</b> · earned so far <b>$0.00</b>")
     assert screen.lineup.rate_note.text() == (
         "Commission 10.0%: the server's default rate (your profile's rate is not known yet)")
     screen.set_commission_rate(Decimal("0.15"), "from your host profile")
     assert "your commission <b>$88.47</b>" in screen.lineup.totals.text()
+    assert "rounded to the cent on each order line" in screen.lineup.totals.toolTip()
     assert screen.lineup.rate_note.text() == "Commission 15.0%: from your host profile"
 
 
@@ -319,3 +323,68 @@ def test_the_quick_picker_searches_the_catalog_and_adds_with_enter(
     settle(qtbot, run, screen)
     assert positions(three_items)[-1] == ("Silk Scarf", 3)
     assert screen.lineup.findChild(ProductPicker) is None  # closed and released
+
+
+def earning_row(n: int, show_n: int, amount: str, status: str = "pending") -> dict:
+    return {"id": item_id(900 + n), "influencer_id": HOST, "order_id": item_id(800 + n),
+            "order_item_id": item_id(700 + n), "session_id": show_id(show_n),
+            "gross_amount": "10.00", "commission_rate": "0.1500", "amount": amount,
+            "status": status, "earned_at": STAMP, "available_at": None, "paid_out_at": None,
+            "reversed_at": None, "created_at": STAMP, "updated_at": STAMP}
+
+
+def test_the_footer_separates_if_all_sell_from_earned_so_far(qtbot, run, three_items) -> None:
+    three_items.insert("live_stream_sessions", [show_row(2)])
+    three_items.insert("influencer_earnings", [
+        earning_row(1, 1, "3.59"), earning_row(2, 1, "4.50", "available"),
+        earning_row(3, 1, "7.00", "reversed"), earning_row(4, 2, "100.00")])
+    screen = open_screen(qtbot, run, three_items)
+    # The server's own per-line amounts of this show; the refunded one is left out.
+    assert screen.lineup.totals.text().endswith(
+        "your commission <b>$58.98</b> · earned so far <b>$8.09</b>")
+    # A sale synced while the lineup is open updates it.
+    three_items.insert("influencer_earnings", [earning_row(5, 1, "1.01")])
+    settle(qtbot, run, screen)
+    assert screen.lineup.totals.text().endswith("earned so far <b>$9.10</b>")
+
+
+def test_removing_two_items_says_them(qtbot, run, three_items) -> None:
+    screen = open_screen(qtbot, run, three_items)
+    screen.lineup.select_ids([UUID(item_id(1)), UUID(item_id(3))])
+    screen.lineup.remove_selected()
+    assert screen.lineup.message.text() == "Removed 2 items. Ctrl+Z puts them back."
+
+
+def test_a_fixed_value_clears_its_mark_and_message(qtbot, run, three_items) -> None:
+    screen = open_screen(qtbot, run, three_items)
+    editor, warning = screen.lineup, Qt.ItemDataRole.DecorationRole
+    edit_cell(qtbot, screen, 0, LIVE_PRICE, "-3.00")
+    settle(qtbot, run, screen)
+    index = editor.model.index(0, LIVE_PRICE)
+    assert index.data(warning) is not None and editor.message.isVisible()
+    edit_cell(qtbot, screen, 0, LIVE_PRICE, "21.00")
+    settle(qtbot, run, screen)
+    assert index.data(warning) is None and editor.model.error_at(index) is None
+    assert not editor.message.isVisible()
+    assert [op.payload for op in three_items.outbox()] == [
+        {"id": item_id(1), "live_price": "21.00"}]
+
+
+def test_undoing_a_refused_change_clears_its_mark_and_message(qtbot, run, three_items) -> None:
+    screen = open_screen(qtbot, run, three_items)
+    editor, warning = screen.lineup, Qt.ItemDataRole.DecorationRole
+    edit_cell(qtbot, screen, 0, ALLOCATED, "30")
+    settle(qtbot, run, screen)
+    (op,) = three_items.outbox()
+    three_items.signals.op_rejected.emit(
+        op.op_id, "live_products", "Allocation of 30 exceeds the wholesaler's stock of 20",
+        "23514", "allocated_quantity")
+    settle(qtbot, run, screen)
+    index = editor.model.index(0, ALLOCATED)
+    # The refusal survives the reload that follows it...
+    assert index.data(warning) is not None and editor.message.isVisible()
+    # ...and goes with Ctrl+Z.
+    qtbot.keyClick(editor.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, run, screen)
+    assert index.data(warning) is None and editor.model.error_at(index) is None
+    assert not editor.message.isVisible()

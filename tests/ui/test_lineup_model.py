@@ -123,8 +123,7 @@ def test_a_valid_edit_replaces_the_lineup_and_announces_it(qtbot) -> None:
     [
         (0, LIVE_PRICE, "-5", "Price cannot be negative"),
         (0, LIVE_PRICE, "19,99", "Use a dot for cents, e.g. 19.99"),
-        (0, LIVE_PRICE, "31.00",
-         "Compare-at price $30.00 must be at least the live price $31.00"),
+        (0, LIVE_PRICE, "31.00", "Price $31.00 is above the retail price $24.00"),
         (0, COMPARE_AT, "15.00",
          "Compare-at price $15.00 must be at least the live price $20.00"),
         (1, ALLOCATED, "8",
@@ -213,3 +212,35 @@ def test_a_finished_show_is_read_only() -> None:
     assert not model.setData(model.index(0, LIVE_PRICE), "10.00")
     assert model.error_at(model.index(0, LIVE_PRICE)) == (
         "This show has ended; its lineup can no longer be changed")
+
+
+def test_an_edited_price_follows_the_bulk_pricing_rule(qtbot) -> None:
+    """Above the compare-at price but not above retail: accepted, compare-at raised to retail,
+    as bulk pricing does (studio.core.pricing.reprice is the one rule)."""
+    model = make_model()
+    with qtbot.waitSignal(model.field_message) as blocker:
+        assert model.setData(model.index(1, LIVE_PRICE), "35.00") is True
+    assert blocker.args[1:] == ["compare_at_price", "Compare-at price raised to retail $50.00",
+                                False]
+    assert (texts(model, LIVE_PRICE)[1], texts(model, COMPARE_AT)[1]) == ("$35.00", "$50.00")
+
+
+def test_errors_clear_when_the_value_is_fixed_changed_or_undone(qtbot, qtmodeltester) -> None:
+    model = make_model()
+    price, allocation = model.index(0, LIVE_PRICE), model.index(0, ALLOCATED)
+    warning = Qt.ItemDataRole.DecorationRole
+    assert not model.setData(price, "-5") and not model.setData(allocation, "41")
+    assert price.data(warning) is not None and allocation.data(warning) is not None
+    cleared: list[tuple[str, str]] = []
+    model.error_cleared.connect(lambda *args: cleared.append(args))
+    # Fixed: the cell takes a good value; its ⚠ and tooltip go, the other cell keeps its own.
+    assert model.setData(price, "19.00")
+    assert price.data(warning) is None and model.error_at(price) is None
+    assert price.data(Qt.ItemDataRole.ToolTipRole) is None
+    assert allocation.data(warning) is not None
+    assert cleared == [(str(UUID(int=100)), "live_price")]
+    # Undone: going back clears every mark shown since.
+    before = model.lineup
+    model.undo_to(before)
+    assert allocation.data(warning) is None and model.error_at(allocation) is None
+    qtmodeltester.check(model)

@@ -59,7 +59,7 @@ def preview(dialog: PricingDialog) -> list[list[str]]:
 
 def test_twenty_percent_off_retail_rounded_to_99(qtbot, run, ctx) -> None:
     screen, dialog = open_pricing(qtbot, run, ctx)
-    # The defaults are the common rule: 20 % off retail, rounded down to .99.
+    # The defaults are the common rule: 20% off retail, rounded down to .99.
     assert (dialog.kind.currentData(), dialog.value.text(), dialog.rounding.currentData()) == (
         RuleKind.PERCENT_OFF_RETAIL, "20", RoundingMode.TO_99)
     # 24.00 → 19.20 → 18.99; 50.00 → 40.00 → 39.99; 9.99 → 7.99 (already ends in .99).
@@ -68,7 +68,7 @@ def test_twenty_percent_off_retail_rounded_to_99(qtbot, run, ctx) -> None:
         ["Soy Candle", "$49.99", "$39.99", "$50.00", ""],
         ["Ceramic Mug", "$9.99", "$7.99", "$9.99", ""],
     ]
-    assert dialog.summary.text() == "20 % off retail, rounded to .99: 3 of 3 prices change."
+    assert dialog.summary.text() == "20.0% off retail, rounded to .99: changes 3 of 3 prices."
     assert dialog.apply_button.isEnabled()
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
     settle(qtbot, run, screen)
@@ -135,7 +135,7 @@ def test_a_valid_flash_rule_is_a_check_only(qtbot, run, ctx) -> None:
     ("kind", "value", "message"),
     [
         (RuleKind.PERCENT_OFF_RETAIL, "abc", "Not a percentage: 'abc'"),
-        (RuleKind.PERCENT_OFF_RETAIL, "100", "A discount is at least 0 % and below 100 %"),
+        (RuleKind.PERCENT_OFF_RETAIL, "100", "A discount is at least 0% and below 100%"),
         (RuleKind.MARKUP_OVER_WHOLESALE, "-5", "A markup cannot be negative"),
         (RuleKind.FIXED_PRICE, "-1", "Price cannot be negative"),
     ],
@@ -148,33 +148,53 @@ def test_a_bad_value_is_explained_next_to_the_field(
     dialog.value.setText(value)
     assert dialog.value_error.text() == message and dialog.value_error.isVisibleTo(dialog)
     assert dialog.preview.rowCount() == 0 and not dialog.apply_button.isEnabled()
-    dialog.value.setText("20")
+    dialog.value.setText("5")  # a value every item can take, whatever the rule
     assert not dialog.value_error.isVisibleTo(dialog) and dialog.apply_button.isEnabled()
     dialog.reject()
     settle(qtbot, run, screen)
     assert ctx.outbox() == []
 
 
-def test_a_rule_raising_prices_over_compare_at_can_refuse_the_items(qtbot, run, ctx) -> None:
+def test_a_fixed_price_above_retail_is_refused_and_compare_at_is_raised_to_retail(
+    qtbot, run, ctx
+) -> None:
+    ctx.insert("live_products", [item_row(1, 1, 1, 0, live_price="19.99",
+                                          compare_at_price="20.00", allocated_quantity=10)])
     screen, dialog = open_pricing(qtbot, run, ctx)
-    choose(dialog.kind, RuleKind.MARKUP_OVER_WHOLESALE)
+    choose(dialog.kind, RuleKind.FIXED_PRICE)
     choose(dialog.rounding, RoundingMode.NONE)
-    dialog.value.setText("200")  # 12.00 → 36.00, above the compare-at price 24.00
-    cleared = "Compare-at price cleared: it was below the new price"
-    assert preview(dialog) == [
-        ["Linen Throw", "$23.99", "$36.00", "", cleared],
-        ["Soy Candle", "$49.99", "$25.50", "$50.00", ""],
-        ["Ceramic Mug", "$9.99", "$12.00", "", cleared],
-    ]
-    assert dialog.apply_button.isEnabled()
-    choose(dialog.compare_at, CompareAtPolicy.REFUSE)
+    dialog.value.setText("99,999,999")
     assert [row[4] for row in preview(dialog)] == [
-        "Compare-at price $24.00 would be below the new price $36.00", "",
-        "Compare-at price $9.99 would be below the new price $12.00"]
+        "Price $99,999,999.00 is above the retail price $24.00",
+        "Price $99,999,999.00 is above the retail price $50.00",
+        "Price $99,999,999.00 is above the retail price $9.99"]
     assert not dialog.apply_button.isEnabled()
-    assert dialog.summary.text() == (
-        "2 of 3 items cannot take this rule (see Notes); change the rule or the items before "
-        "applying.")
-    dialog.buttons.accepted.emit()
+    assert dialog.summary.text().startswith("3 of 3 items cannot take this rule")
+    # 22.00: above the Linen Throw's compare-at price (raised to its retail price, as the
+    # option says), below the Soy Candle's, above the Ceramic Mug's retail price (refused).
+    dialog.value.setText("22")
+    assert preview(dialog) == [
+        ["Linen Throw", "$19.99", "$22.00", "$24.00", "Compare-at price raised to retail $24.00"],
+        ["Soy Candle", "$49.99", "$22.00", "$50.00", ""],
+        ["Ceramic Mug", "$9.99", "$22.00", "$9.99",
+         "Price $22.00 is above the retail price $9.99"],
+    ]
+    assert not dialog.apply_button.isEnabled()
+    choose(dialog.compare_at, CompareAtPolicy.REFUSE)
+    assert preview(dialog)[0][4] == "Compare-at price $20.00 would be below the new price $22.00"
+    dialog.buttons.accepted.emit()  # even a forced accept sends nothing
     settle(qtbot, run, screen)
     assert ctx.outbox() == []
+    # On the items it fits, the rule applies with the compare-at price raised.
+    dialog.reject()
+    screen.lineup.table.selectRow(0)
+    dialog = screen.lineup.open_bulk_pricing()
+    choose(dialog.scope, "selected")
+    choose(dialog.kind, RuleKind.FIXED_PRICE)
+    choose(dialog.rounding, RoundingMode.NONE)
+    dialog.value.setText("22")
+    assert dialog.apply_button.isEnabled()
+    dialog.apply_button.click()
+    settle(qtbot, run, screen)
+    assert [op.payload for op in ctx.outbox()] == [
+        {"id": item_id(1), "live_price": "22.00", "compare_at_price": "24.00"}]

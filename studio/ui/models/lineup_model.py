@@ -42,7 +42,8 @@ COLUMNS = (
 COLUMN_TIPS = {
     "Stock": "The wholesaler's stock of the source product",
     "Cost": "Wholesale cost per unit",
-    "Commission": "Your commission if every allocated unit sells at the live price",
+    "Commission": "Your commission if every allocated unit sells at the live price "
+                  "(the footer also shows what you have earned so far)",
 }
 (POSITION, PRODUCT, LIVE_PRICE, COMPARE_AT, ALLOCATED, STOCK, COST, MARGIN, COMMISSION) = range(9)
 #: Editable columns and the item field each one edits.
@@ -64,6 +65,10 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 EDIT = Qt.ItemDataRole.EditRole
 
 
+def _field(item: LineupItem, field_name: str) -> Any:
+    return getattr(item, field_name, None)
+
+
 def column_for_field(field_name: str) -> int:
     """The column showing an item field (the product column for the others)."""
     return FIELD_COLUMNS.get(field_name, PRODUCT)
@@ -80,6 +85,8 @@ class LineupModel(QAbstractTableModel):
     products_dropped = Signal(list, int)
     #: The totals changed (new margin preview).
     totals_changed = Signal()
+    #: (item id text, field): a cell's refusal no longer applies (fixed, changed or undone).
+    error_cleared = Signal(str, str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -89,6 +96,7 @@ class LineupModel(QAbstractTableModel):
         self._margin: LineupMargin | None = None
         self._margins: dict[UUID, ItemMargin] = {}
         self._errors: dict[tuple[UUID, str], str] = {}
+        self._earned: Decimal | None = None
 
     # ------------------------------------------------------------------ state
 
@@ -107,6 +115,16 @@ class LineupModel(QAbstractTableModel):
     @property
     def totals(self) -> LineupMargin | None:
         return self._margin
+
+    @property
+    def earned(self) -> Decimal | None:
+        """The commission the show has earned so far (the server's amounts), None if unknown."""
+        return self._earned
+
+    def set_earned(self, amount: Decimal | None) -> None:
+        if amount != self._earned:
+            self._earned = amount
+            self.totals_changed.emit()
 
     def item_at(self, row: int) -> LineupItem:
         assert self._lineup is not None
@@ -187,11 +205,33 @@ class LineupModel(QAbstractTableModel):
         self._margins = {m.item_id: m for m in self._margin.items}
 
     def clear_error(self, item_id: UUID, field_name: str) -> None:
-        removed = self._errors.pop((item_id, field_name), None) is not None
-        if removed and self._lineup is not None and item_id in set(self._lineup.ids):
+        """The cell's refusal no longer applies: its mark and message go."""
+        if self._errors.pop((item_id, field_name), None) is None:
+            return
+        if self._lineup is not None and item_id in set(self._lineup.ids):
             row = self._lineup.index_of(item_id)
             index = self.index(row, column_for_field(field_name))
             self.dataChanged.emit(index, index)
+        self.error_cleared.emit(str(item_id), field_name)
+
+    def clear_errors(self) -> None:
+        for item_id, field_name in list(self._errors):
+            self.clear_error(item_id, field_name)
+
+    def _clear_changed_errors(self, before: Lineup, after: Lineup) -> None:
+        """Refusals of fields the user has since changed (an edit, bulk pricing) are stale."""
+        old = {item.id: item for item in before.items}
+        new = {item.id: item for item in after.items}
+        for item_id, field_name in list(self._errors):
+            was, now = old.get(item_id), new.get(item_id)
+            if now is None or was is None or _field(was, field_name) != _field(now, field_name):
+                self.clear_error(item_id, field_name)
+
+    def undo_to(self, target: Lineup) -> None:
+        """Show the lineup as it was before the last change: refusals shown since are about
+        changes that are now undone, so they go too."""
+        self.clear_errors()
+        self.set_lineup(target)
 
     def set_error(self, item_id: UUID, field_name: str, message: str) -> None:
         """Mark a cell refused (by the rules or by the server) and announce the message."""
@@ -207,6 +247,7 @@ class LineupModel(QAbstractTableModel):
         before = self._lineup
         if before is None or after is before:
             return
+        self._clear_changed_errors(before, after)
         self.set_lineup(after, {**self._products, **(products or {})})
         self.lineup_changed.emit(before, after)
 

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
 
 from studio.core.lineup import Lineup, LineupError
 from studio.core.lineup_rules import lineup_locked_reason
-from studio.sync.cache import Operation
+from studio.core.margins import earned_commission
+from studio.core.wording import counted, them
+from studio.sync.cache import CacheReader, Operation, cents_to_decimal
 from studio.sync.lineup_ops import (
     LIVE_PRODUCTS,
     LineupSnapshot,
@@ -48,7 +50,8 @@ from studio.ui.screens.pricing_dialog import PricingDialog
 from studio.ui.screens.product_picker import ProductPicker
 
 log = logging.getLogger(__name__)
-RELOAD_TABLES = frozenset({"live_products", "live_stream_sessions", "products"})
+RELOAD_TABLES = frozenset(
+    {"live_products", "live_stream_sessions", "products", "influencer_earnings"})
 Shortcut = Qt.ShortcutContext.WidgetWithChildrenShortcut
 LINEUP_ACTIONS = (
     ActionSpec("lineup.add_from_catalog", "Add from catalog…", "Ctrl+Shift+A",
@@ -91,6 +94,7 @@ class LineupEditor(QWidget):
         self._undo: list[Lineup] = []
         self._add_after_load: list[str] = []
         self.pricing_dialog: PricingDialog | None = None
+        self._message_cell: tuple[str, str] | None = None  # the cell the error message is about
 
         self.model = LineupModel(self)
         self.table = LineupTable(self.model, self)
@@ -126,6 +130,7 @@ class LineupEditor(QWidget):
 
         self.model.lineup_changed.connect(self._on_lineup_changed)
         self.model.field_message.connect(self._on_field_message)
+        self.model.error_cleared.connect(self._on_error_cleared)
         self.model.products_dropped.connect(self._on_products_dropped)
         self.model.totals_changed.connect(self._update_totals)
         self.table.selectionModel().currentChanged.connect(self._on_current_changed)
@@ -195,8 +200,10 @@ class LineupEditor(QWidget):
         if show_id is None:
             return
         snapshot: LineupSnapshot | None = await self._ctx.read(load_lineup, show_id)
+        earned = await self._earned(snapshot.lineup) if snapshot is not None else None
         if generation != self._generation or self._submitting:
             return
+        self.model.set_earned(earned)
         if snapshot is None:
             self.model.set_lineup(None)
         else:
@@ -205,6 +212,13 @@ class LineupEditor(QWidget):
             if waiting:
                 await self.add_products_now(waiting)
         self._update_enabled()
+
+    async def _earned(self, lineup: Lineup) -> Decimal:
+        """The commission the server has recorded for this show so far."""
+        rows = await self._ctx.read(CacheReader.earnings, str(lineup.show.influencer_id))
+        show = str(lineup.show.id)
+        return earned_commission((cents_to_decimal(row["amount_cents"]), row["status"])
+                                 for row in rows if row["session_id"] == show)
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -245,11 +259,19 @@ class LineupEditor(QWidget):
 
     def show_message(self, text: str, kind: str = "error") -> None:
         """A message under the table: "error", "warning" or "info"."""
+        self._message_cell = None
         self.message.show_message(text, kind)
 
     def _on_field_message(self, item_id: str, field_name: str, text: str, is_error: bool) -> None:
         kind = "error" if is_error else "warning"
         self.show_message(self._label(item_id, field_name) + text, kind)
+        self._message_cell = (item_id, field_name) if is_error else None
+
+    def _on_error_cleared(self, item_id: str, field_name: str) -> None:
+        # The message under the table about that cell goes with its mark.
+        if self._message_cell == (item_id, field_name) and self.message.kind == "error":
+            self.message.setVisible(False)
+            self._message_cell = None
 
     def _label(self, item_id: str, field_name: str) -> str:
         return field_label(self.model.lineup, item_id, field_name)
@@ -260,9 +282,11 @@ class LineupEditor(QWidget):
             item = self.model.item_at(current.row())
             field_name = EDITABLE.get(current.column(), "")
             self.show_message(self._label(str(item.id), field_name) + error, "error")
+            self._message_cell = (str(item.id), field_name)
 
     def _update_totals(self) -> None:
-        self.footer.show_totals(self.model.totals, self.model.commission_rate, self._rate_source)
+        self.footer.show_totals(self.model.totals, self.model.commission_rate, self._rate_source,
+                                self.model.earned)
 
     # ------------------------------------------------------------------ commands
 
@@ -297,8 +321,8 @@ class LineupEditor(QWidget):
             self.show_message(str(exc), "error")
             return
         self.model.apply(after)
-        noun = "item" if len(ids) == 1 else "items"
-        self.show_message(f"Removed {len(ids)} {noun}. Ctrl+Z puts them back.", "info")
+        self.show_message(
+            f"Removed {counted(len(ids), 'item')}. Ctrl+Z puts {them(len(ids))} back.", "info")
 
     def undo(self) -> None:
         current = self.model.lineup
@@ -308,7 +332,7 @@ class LineupEditor(QWidget):
         if target.show.id != current.show.id:
             return
         target = Lineup(show=current.show, items=target.items)
-        self.model.set_lineup(target)
+        self.model.undo_to(target)
         self._submit(lineup_ops(current, target))
 
     def add_products(self, product_ids: Sequence[str], at_row: int | None = None) -> None:

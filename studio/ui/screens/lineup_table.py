@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from studio.core.lineup import Lineup, LineupError
 from studio.core.margins import LineupMargin
 from studio.core.money import format_money, format_percent
+from studio.core.wording import counted
 from studio.ui.models.lineup_model import (
     ALLOCATED,
     COMMISSION,
@@ -43,6 +44,11 @@ MESSAGE_STYLES = {
     "info": "color: palette(window-text); background: rgba(13, 110, 253, 0.12);",
 }
 NO_ITEMS = "No items yet: add products from the catalog (Ctrl+Shift+A)."
+COMMISSION_NOTE = (
+    "Commission is rounded to the cent on each order line, as the server does, and the lines "
+    "are summed: the total can differ by a few cents from the rate times the revenue. The "
+    "preview counts each item's allocation as one line; earned so far is what the server has "
+    "recorded for this show (refunds left out).")
 Select = QItemSelectionModel.SelectionFlag
 #: A typical value of each column: its width while there are no rows to measure.
 COLUMN_SAMPLES = {
@@ -150,9 +156,11 @@ class TotalsFooter(QWidget):
         layout.addWidget(self.totals, 3)
         layout.addWidget(self.rate_note, 1)
 
-    def show_totals(self, totals: LineupMargin | None, rate: Decimal, source: str) -> None:
+    def show_totals(self, totals: LineupMargin | None, rate: Decimal, source: str,
+                    earned: Decimal | None = None) -> None:
         self.rate_note.setText(f"Commission {format_percent(rate * 100)}: {source}")
-        self.totals.setText(totals_text(totals))
+        self.totals.setText(totals_text(totals, earned))
+        self.totals.setToolTip(COMMISSION_NOTE if totals is not None and totals.items else "")
 
 
 def field_label(lineup: Lineup | None, item_id: str, field_name: str) -> str:
@@ -170,16 +178,18 @@ def field_label(lineup: Lineup | None, item_id: str, field_name: str) -> str:
     return f"{name} — {prefix}" if prefix else f"{name}: "
 
 
-def totals_text(totals: LineupMargin | None) -> str:
-    """The footer: the whole lineup's units, revenue, cost, margin and the host's commission
-    if every allocated unit sells (rich text)."""
+def totals_text(totals: LineupMargin | None, earned: Decimal | None = None) -> str:
+    """The footer: the whole lineup's units, revenue, cost and margin if every allocated unit
+    sells, the host's commission then, and what they have earned so far (rich text)."""
     if totals is None or not totals.items:
         return NO_ITEMS
-    missing = (f" ({totals.items_without_cost} without a known cost)"
+    missing = (f" ({counted(totals.items_without_cost, 'item')} without a known cost)"
                if totals.items_without_cost else "")
+    so_far = f" · earned so far <b>{format_money(earned)}</b>" if earned is not None else ""
     return (
-        f"<b>{len(totals.items)} items</b> · {totals.units} units · "
-        f"revenue {format_money(totals.revenue)} · cost {format_money(totals.cost)}{missing}"
+        f"<b>{counted(len(totals.items), 'item')}</b> · {counted(totals.units, 'unit')} · "
+        f"if all sell: revenue {format_money(totals.revenue)} · "
+        f"cost {format_money(totals.cost)}{missing}"
         f" · margin <b>{format_percent(totals.margin_percent)}</b> · "
-        f"your commission <b>{format_money(totals.commission)}</b>"
+        f"your commission <b>{format_money(totals.commission)}</b>{so_far}"
     )

@@ -40,6 +40,7 @@ from studio.core.pricing import (
     RoundingMode,
     RuleKind,
 )
+from studio.core.wording import counted
 
 RULE_KINDS = (
     (RuleKind.PERCENT_OFF_RETAIL, "% off retail price"),
@@ -112,9 +113,11 @@ class PricingDialog(QDialog):
         self.target = _combo(TARGETS)
         self.compare_at = _combo(COMPARE_AT_POLICIES)
         self.scope = QComboBox()
-        self.scope.addItem(f"All {len(lineup)} items", "all")
+        self.scope.addItem("The item" if len(lineup) == 1 else f"All {len(lineup)} items", "all")
         if self._selected:
-            self.scope.addItem(f"The {len(self._selected)} selected items", "selected")
+            chosen = len(self._selected)
+            self.scope.addItem("The selected item" if chosen == 1
+                               else f"The {chosen} selected items", "selected")
             if len(self._selected) > 1:  # one highlighted row is where the cursor is, not a choice
                 self.scope.setCurrentIndex(1)
 
@@ -204,7 +207,9 @@ class PricingDialog(QDialog):
         self._fill_preview(outcome, rule.target)
         errors = sum(1 for p in outcome.proposals if not p.ok)
         if rule.target == PriceTarget.FLASH:
-            lead = f"{errors} items fail the check. " if errors else "Every flash price passes. "
+            fail = "fails" if errors == 1 else "fail"
+            lead = (f"{counted(errors, 'item')} {fail} the check. " if errors
+                    else "Every flash price passes. ")
             self.summary.setText(lead + FLASH_NOTE)
             return
         changed = sum(
@@ -213,11 +218,12 @@ class PricingDialog(QDialog):
         )
         if errors:
             self.summary.setText(
-                f"{errors} of {len(outcome.proposals)} items cannot take this rule (see Notes); "
+                f"{errors} of {counted(len(outcome.proposals), 'item')} cannot take this rule "
+                "(see Notes); "
                 "change the rule or the items before applying.")
             return
-        self.summary.setText(
-            f"{rule.describe().capitalize()}: {changed} of {len(outcome.proposals)} prices change.")
+        self.summary.setText(f"{rule.describe().capitalize()}: changes {changed} of "
+                             f"{counted(len(outcome.proposals), 'price')}.")
         if changed:
             self.result_lineup = priced
             self.apply_button.setEnabled(True)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.money import format_money
+from studio.core.wording import counted
 from studio.sync.cache import CacheReader, cents_to_decimal
 from studio.ui.context import ScreenContext
 
@@ -94,8 +95,11 @@ class ProductPicker(QDialog):
                 item.setText(text + "  (already in the lineup)")
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.results.addItem(item)
-        more = " (showing the first 50)" if len(rows) == RESULT_LIMIT else ""
-        self.status.setText(f"{len(rows)} products{more}" if rows else "No matching products")
+        if len(rows) == RESULT_LIMIT:
+            text = f"The first {RESULT_LIMIT} matches: type more to narrow the search"
+        else:
+            text = counted(len(rows), "product") if rows else "No matching products"
+        self.status.setText(text)
         if self.results.count() and not self.results.selectedItems():
             for index in range(self.results.count()):
                 if self.results.item(index).flags() & Qt.ItemFlag.ItemIsEnabled:
