@@ -181,3 +181,31 @@ def test_deleting_a_row_already_gone_is_applied(conn: psycopg.Connection) -> Non
     [result] = apply_ops(conn, show.host.user_id, [op("live_products", missing, kind="delete")])
     assert result["status"] == "applied"
     assert ledger_size(conn, show.host.user_id) == 1
+
+
+def test_values_take_the_column_types(conn: psycopg.Connection) -> None:
+    """Arrays, enums, numbers and timestamps arrive as JSON and land in their column types."""
+    with conn.cursor() as cur:
+        supplier = f.create_wholesaler(cur)
+    product_id = str(uuid.uuid4())
+    values = {"wholesaler_id": supplier.profile_id, "sku": "TAGGED-1", "name": "Tagged",
+              "tags": ["gift", "winter"], "wholesale_price": 4.5, "retail_price": "9.99",
+              "status": "draft", "stock_quantity": 12}
+    [created] = apply_ops(conn, supplier.user_id, [op("products", product_id, values=values)])
+    assert created["status"] == "applied"
+    assert created["row"]["tags"] == ["gift", "winter"]
+    assert created["row"]["status"] == "draft"
+    got = conn.execute("select tags, status::text, wholesale_price::text from public.products"
+                       " where id = %s", (product_id,)).fetchone()
+    assert got == (["gift", "winter"], "draft", "4.50")
+    # The same create sent again compares equal value by value (4.5 is 4.50).
+    [again] = apply_ops(conn, supplier.user_id, [op("products", product_id, values=values)])
+    assert again["status"] == "applied"
+    show = build_show(conn, status="scheduled")
+    [moved] = apply_ops(conn, show.host.user_id, [op(
+        "live_stream_sessions", show.session_id, base=1,
+        values={"scheduled_start": "2030-01-02T18:00:00Z", "scheduled_end": None})])
+    assert moved["status"] == "applied"
+    assert str(one(conn, "select scheduled_start at time zone 'UTC' from"
+                         " public.live_stream_sessions where id = %s", (show.session_id,))
+               ) == "2030-01-02 18:00:00"
