@@ -50,7 +50,8 @@ from studio.sync.supabase.query import (
     rows_body,
     to_json,
 )
-from studio.sync.supabase.realtime import ChangeBinding, RealtimeSubscription, subscribe_changes
+from studio.sync.supabase.realtime import ChangeBinding
+from studio.sync.supabase.realtime_feed import RealtimeFeeds, RealtimeSubscription, StatusListener
 from studio.sync.supabase.signin import (
     ServiceRoleKeyRefused,
     SessionEnded,
@@ -102,6 +103,7 @@ class SupabaseBackend:
         # One token check at a time: concurrent requests must not each spend the refresh token.
         self._token_lock = asyncio.Lock()
         self._client.auth.on_auth_state_change(self._on_auth_event)
+        self._feeds: RealtimeFeeds | None = None
 
     # ------------------------------------------------------------------------------ auth
 
@@ -411,12 +413,20 @@ class SupabaseBackend:
     # ------------------------------------------------------------------------------ realtime
 
     async def subscribe(
-        self, table: str, filter: Filter | None, callback: ChangeCallback
+        self,
+        table: str,
+        filter: Filter | None,
+        callback: ChangeCallback,
+        on_status: StatusListener | None = None,
     ) -> RealtimeSubscription:
+        """A live feed of `table`'s changes; its `status` (and `on_status`) says whether it is
+        joining, joined, reconnecting, closed or failed, and why."""
         binding = ChangeBinding(check_identifier(table), filter=realtime_filter(filter))
         token = await self._access_token()
-        return await subscribe_changes(
-            self._client.realtime, binding, callback, None if token == self._key else token
+        if self._feeds is None:
+            self._feeds = RealtimeFeeds(self._client.realtime)
+        return await self._feeds.subscribe(
+            binding, callback, None if token == self._key else token, on_status
         )
 
     async def close(self) -> None:
@@ -426,7 +436,10 @@ class SupabaseBackend:
             timer.cancel()
             self._client.auth._refresh_token_timer = None
         try:
-            await self._client.realtime.remove_all_channels()
+            if self._feeds is not None:
+                await self._feeds.close()
+            else:
+                await self._client.realtime.remove_all_channels()
         finally:
             if self._owns_http:
                 await self._http.aclose()

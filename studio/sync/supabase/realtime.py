@@ -1,8 +1,7 @@
-"""Supabase Realtime: the Phoenix frames of postgres_changes feeds, and subscriptions to them."""
+"""Supabase Realtime: the Phoenix frames of postgres_changes feeds (see realtime_feed)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -10,10 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
-import websockets.exceptions
-from realtime import AsyncRealtimeChannel, AsyncRealtimeClient, RealtimeSubscribeStates
-
-from studio.sync.backend import BackendError, ChangeCallback, NetworkError, RowChange
+from studio.sync.backend import BackendError, RowChange
 
 PHOENIX_TOPIC = "phoenix"
 PROTOCOL_VERSION = "1.0.0"
@@ -23,7 +19,6 @@ log = logging.getLogger(__name__)
 # At debug level websockets logs the handshake URL, which carries the API key, and the frames,
 # which carry the user's token: keep its client logger above debug.
 logging.getLogger("websockets.client").setLevel(logging.INFO)
-_channel_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -146,64 +141,3 @@ def parse_postgres_change(payload: Mapping[str, Any]) -> RowChange:
         old_record=dict(old_record) if old_record is not None else None,
         commit_timestamp=data.get("commit_timestamp"),
     )
-
-
-class RealtimeSubscription:
-    """A joined channel delivering one table's changes; `unsubscribe()` leaves it."""
-
-    def __init__(self, client: AsyncRealtimeClient, channel: AsyncRealtimeChannel) -> None:
-        self._client = client
-        self._channel = channel
-
-    @property
-    def topic(self) -> str:
-        return self._channel.topic
-
-    async def unsubscribe(self) -> None:
-        await self._client.remove_channel(self._channel)
-
-
-async def subscribe_changes(
-    client: AsyncRealtimeClient,
-    binding: ChangeBinding,
-    callback: ChangeCallback,
-    access_token: str | None,
-) -> RealtimeSubscription:
-    """Join a new channel for `binding` and wait for the server to accept it."""
-    if access_token:
-        await client.set_auth(access_token)
-    channel = client.channel(f"studio-{binding.table}-{next(_channel_numbers)}")
-
-    def deliver(payload: Mapping[str, Any]) -> None:
-        try:
-            change = parse_postgres_change(payload)
-        except ValueError:
-            log.warning("ignored a malformed realtime change on %s", binding.table)
-            return
-        try:
-            callback(change)
-        except Exception:
-            # A failing consumer must not stop the feed for the changes after this one.
-            log.exception("realtime change handler failed on %s", binding.table)
-
-    outcome: dict[str, Any] = {}
-
-    def on_state(state: RealtimeSubscribeStates, error: Exception | None) -> None:
-        outcome.setdefault("state", state)
-        outcome.setdefault("error", error)
-
-    channel.on_postgres_changes(
-        binding.event, deliver, table=binding.table, schema=binding.schema, filter=binding.filter
-    )
-    try:
-        if not client.is_connected:
-            await client.connect()
-        await channel.subscribe(on_state)
-    except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as e:
-        await client.remove_channel(channel)
-        raise NetworkError(f"could not reach realtime: {type(e).__name__}") from e
-    if outcome.get("state") != RealtimeSubscribeStates.SUBSCRIBED:
-        await client.remove_channel(channel)
-        reason = outcome.get("error") or outcome.get("state") or "no reply"
-        raise BackendError(f"realtime refused the subscription to {binding.table}: {reason}")
-    return RealtimeSubscription(client, channel)
