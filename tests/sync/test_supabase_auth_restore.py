@@ -242,3 +242,16 @@ async def test_postgrest_transport_failures_name_what_happened(signed_in, respx_
         "could not reach the server: timed out after 30 s waiting for the reply"
     )
     assert ANON_KEY not in caught.value.message
+
+
+@pytest.mark.asyncio
+async def test_postgrest_replies_without_json_say_the_status(signed_in, respx_mock):
+    rest(respx_mock, "GET", "products").mock(
+        return_value=httpx.Response(502, text="<html>Bad gateway</html>"))
+    with pytest.raises(BackendError) as caught:
+        await signed_in.select("products", ["id"])
+    assert caught.value.message == "the server refused the request (HTTP 502 Bad Gateway)"
+    assert caught.value.retryable
+    rest(respx_mock, "GET", "products").mock(return_value=httpx.Response(200, text="<html>"))
+    with pytest.raises(BackendError, match=r"not JSON \(HTTP 200\)"):
+        await signed_in.select("products", ["id"])

@@ -135,7 +135,8 @@ def parse_body(response: httpx.Response) -> Any:
         return response.json()
     except ValueError as e:
         raise BackendError(
-            "the server sent a reply that is not JSON", status=response.status_code
+            f"the server sent a reply that is not JSON (HTTP {response.status_code})",
+            status=response.status_code,
         ) from e
 
 
@@ -148,8 +149,8 @@ def error_from_response(response: httpx.Response) -> BackendError:
     except ValueError:
         body = None
     if not isinstance(body, Mapping):
-        reason = response.reason_phrase or f"HTTP {status}"
-        return backend_error(f"the server refused the request: {reason}", status=status)
+        said = f"HTTP {status} {response.reason_phrase}".rstrip()
+        return backend_error(f"the server refused the request ({said})", status=status)
     code = body.get("code")
     code = str(code) if code is not None else None
     sqlstate = code if code is not None and _SQLSTATE.fullmatch(code) else None
