@@ -190,7 +190,7 @@ class SyncStatusBar(QStatusBar):
         self.progress_bar.setMinimumWidth(220)
         self.progress_bar.setTextVisible(True)
         # Words for busy work without a total (Fusion draws no text on a busy bar).
-        self.activity_label = ElidedLabel(max_width=320)
+        self.activity_label = ElidedLabel(max_width=520)
         self.activity_label.setObjectName("activityLabel")
         self.rejection_button = ElidedButton()
         self.rejection_button.setObjectName("rejectionButton")

@@ -150,6 +150,12 @@ def test_counts_follow_the_search_and_the_filters(qtbot, catalog, wait_until, sc
 
     want = expected_counts(catalog, keep)
     assert shown_counts(screen) == want and sum(want.values()) > 0
+    # A category nothing matches in stays listed, muted.
+    model = screen.category_model
+    home, beauty = model.index_of(category_id(5)), model.index_of(category_id(1))
+    assert want[category_id(5)] == 0 and want[category_id(1)] > 0
+    assert model.data(home, Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.data(beauty, Qt.ItemDataRole.ForegroundRole) is None
     # Choosing a category narrows the table, not the tree: the other categories keep counts.
     screen.category_tree.select(category_id(2))
     idle(wait_until, screen)

@@ -16,6 +16,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
 from shiboken6 import isValid
 
 from studio.sync.cache import CacheReader
@@ -290,6 +292,9 @@ class CategoryModel(QAbstractItemModel):
             return None
         if role == CategoryIdRole:
             return node.category_id
+        if role == Qt.ItemDataRole.ForegroundRole and node.count == 0:
+            # Nothing matches the search and filters here: still listed, but muted.
+            return QApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
         if index.column() == 1:
             if role == Qt.ItemDataRole.DisplayRole:
                 return None if node.count is None else f"{node.count:,}"
