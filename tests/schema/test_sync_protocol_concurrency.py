@@ -1,9 +1,10 @@
-"""apply_ops under real concurrency: two devices of one host, and an op resent while in flight."""
+"""apply_ops under real concurrency: two devices of one host, an op resent in flight, appends."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -95,3 +96,27 @@ def test_an_op_resent_while_the_first_send_is_in_flight(conninfo: str,
     assert out["results"][0]["status"] == "replayed"
     assert out["results"][0]["row"]["row_version"] == 2
     assert ledger_size(conn, show.host.user_id) == 1
+
+
+def test_two_devices_appending_to_one_show_at_once(conninfo: str,
+                                                   conn: psycopg.Connection) -> None:
+    """Items sent without a position queue up behind each other instead of colliding."""
+    show = build_show(conn, status="scheduled")
+
+    def add(name: str) -> list[dict[str, Any]]:
+        return [op("live_products", str(uuid.uuid4()), values={
+            "session_id": show.session_id, "influencer_id": show.host.profile_id, "name": name,
+            "live_price": "3.00", "allocated_quantity": 1})]
+
+    with _held_batch(conninfo, show.host.user_id, add("From the laptop")) as (_, first):
+        assert first[0]["row"]["position"] == 1
+        thread, out, other = _in_thread(conninfo, show.host.user_id, add("From the tablet"))
+        _wait_until_blocked(conn, out["pid"])
+    thread.join(60)
+    other.close()
+
+    assert "error" not in out, out.get("error")
+    assert out["results"][0]["row"]["position"] == 2
+    got = conn.execute("select name, position from public.live_products where session_id = %s"
+                       " order by position", (show.session_id,)).fetchall()
+    assert [p for _, p in got] == [0, 1, 2]

@@ -273,6 +273,10 @@ create function private.append_lineup_position() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
+  -- Two devices appending to one show at once take turns (the lock lasts until commit), so the
+  -- second sees the first's item instead of picking the same position.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('live_products.position'),
+                                           pg_catalog.hashtext(new.session_id::text));
   select coalesce(max(lp.position) + 1, 0) into new.position
     from public.live_products lp where lp.session_id = new.session_id;
   return new;
