@@ -65,8 +65,9 @@ $$;
 
 -- The safe cursor: every transaction with an id below it has finished (committed or rolled
 -- back), so rows written by such transactions are all visible to any later read.
+-- Stable (it reads the snapshot only), so PostgREST serves it over GET as well as POST.
 create function public.sync_horizon() returns bigint
-language sql volatile set search_path = ''
+language sql stable set search_path = ''
 as $$ select pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::bigint $$;
 
 -- ---------------------------------------------------------------------------------------------
