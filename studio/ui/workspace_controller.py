@@ -363,7 +363,8 @@ class WorkspaceController:
     @staticmethod
     async def _close_workspace(workspace: Any) -> None:
         try:
-            await asyncio.wait_for(workspace.close(), CLOSE_TIMEOUT_S)
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):  # not wait_for: see SyncEngine.stop
+                await workspace.close()
         except Exception:
             log.exception("The workspace did not close cleanly")
 
@@ -373,8 +374,8 @@ class WorkspaceController:
         pending = [t for t in (self.task, *self._openings) if t is not None and not t.done()]
         if pending:
             try:
-                await asyncio.wait_for(asyncio.shield(asyncio.gather(
-                    *pending, return_exceptions=True)), OPEN_WAIT_S)
+                async with asyncio.timeout(OPEN_WAIT_S):
+                    await asyncio.shield(asyncio.gather(*pending, return_exceptions=True))
             except Exception:
                 log.warning("The workspace was still opening at exit", exc_info=True)
         await self._close_current()

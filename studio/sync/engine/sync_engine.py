@@ -85,6 +85,7 @@ class SyncEngine:
         self._next_pull_at = 0.0
         self._next_reconcile_at = 0.0
         self._synced = asyncio.Event()
+        self._stopping = False
 
     # ------------------------------------------------------------------------- listeners
     def add_listener(self, listener: Any) -> None:
@@ -169,15 +170,23 @@ class SyncEngine:
         last = await self.writer.run(CacheStore.get_meta, _RECONCILED_AT)
         self._reconcile_requested = last is None or self._reconcile_overdue(last)
         await self._publish("syncing", "Connecting")
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="sync-engine")
 
     async def stop(self) -> None:
         """Stop the background task (an operation cut off in flight is sent again later)."""
         task, self._task = self._task, None
         if task is not None:
+            self._stopping = True
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # the caller itself is being cancelled: do not swallow that
+            finally:
+                self._stopping = False
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             if not waiter.done():
@@ -229,8 +238,13 @@ class SyncEngine:
                                       self._rng)
             if self._waiters:
                 delay = 0.0
+            if self._stopping:
+                return
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives
+            # just after the event was set, and stop() would then wait for another cycle.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _cycle(
