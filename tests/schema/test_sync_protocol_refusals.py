@@ -183,3 +183,15 @@ def test_rows_come_back_without_columns_the_caller_cannot_read(conn: psycopg.Con
         err = apply_refused(conn, show.customer.user_id,
                             [op("live_stream_chat", chat_id, base=1, values={"is_pinned": True})])
     assert err.sqlstate == "42501"
+
+
+@pytest.mark.parametrize("column", ["sold_quantity", "revenue", "featured_at", "row_version"])
+def test_a_create_cannot_set_server_kept_columns(conn: psycopg.Connection, show: Show,
+                                                column: str) -> None:
+    values = {"session_id": show.session_id, "influencer_id": show.host.profile_id,
+              "name": "Fresh", "live_price": "5.00", "allocated_quantity": 5,
+              column: "2026-12-01T00:00:00Z" if column == "featured_at" else 3}
+    with nothing_written(conn):
+        err = apply_refused(conn, show.host.user_id,
+                            [op("live_products", str(uuid.uuid4()), values=values)])
+    assert err.sqlstate == "42501"
