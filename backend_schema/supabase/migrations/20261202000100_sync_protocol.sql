@@ -359,6 +359,8 @@ $$;
 -- 5. apply_ops: the studio's writes, idempotent, versioned and atomic per batch.
 -- ---------------------------------------------------------------------------------------------
 -- Op ids already applied, per user: a resent op is answered from here, never applied twice.
+-- Kept (about 100 bytes an op): a device may resend after weeks offline. Removing a user
+-- removes theirs.
 create table private.applied_ops (
   op_id      uuid primary key,
   user_id    uuid not null references auth.users (id) on delete cascade,
