@@ -14,6 +14,8 @@ import pytest_asyncio
 from studio.sync.backend import AuthError, PermissionDenied, Role, ValidationError, eq, gt
 from studio.sync.session_store import MemorySessionStore
 from studio.sync.supabase.backend import SupabaseBackend
+from studio.sync.supabase.project_check import ProjectCheckFailed, check_project
+from studio.sync.supabase.realtime_feed import FeedState
 
 REQUIRED = (
     "SHOPSTREAM_SUPABASE_URL",
@@ -145,3 +147,32 @@ async def test_host_scenario(backend):
 
     await backend.sign_out()
     assert backend.current_user is None
+
+
+@pytest.mark.asyncio
+async def test_project_check_accepts_the_project_and_refuses_a_foreign_key():
+    url, key = env("SHOPSTREAM_SUPABASE_URL"), env("SHOPSTREAM_SUPABASE_ANON_KEY")
+    found = await check_project(url, key)
+    assert found.email_sign_in
+    # A well-formed anon JWT that no project signed: the API gateway refuses it.
+    foreign = (
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+        "eyJyb2xlIjoiYW5vbiIsImlzcyI6InN1cGFiYXNlIn0."
+        "c2lnbmF0dXJlLW9mLW5vYm9keQ"
+    )
+    with pytest.raises(ProjectCheckFailed) as refused:
+        await check_project(url, foreign)
+    assert refused.value.field == "key"
+
+
+@pytest.mark.asyncio
+async def test_realtime_feed_joins_and_closes(backend):
+    await backend.sign_in(env("SHOPSTREAM_TEST_EMAIL"), env("SHOPSTREAM_TEST_PASSWORD"))
+    seen = []
+    subscription = await backend.subscribe(
+        "live_products", None, lambda change: None, on_status=seen.append
+    )
+    assert subscription.status.state is FeedState.JOINED
+    await subscription.unsubscribe()
+    assert [s.state for s in seen] == [FeedState.JOINED, FeedState.CLOSED]
+    await backend.sign_out()

@@ -255,3 +255,25 @@ async def test_postgrest_replies_without_json_say_the_status(signed_in, respx_mo
     rest(respx_mock, "GET", "products").mock(return_value=httpx.Response(200, text="<html>"))
     with pytest.raises(BackendError, match=r"not JSON \(HTTP 200\)"):
         await signed_in.select("products", ["id"])
+
+
+@pytest.mark.asyncio
+async def test_a_workspace_opens_offline_when_the_session_cannot_be_renewed(
+    ring, respx_mock, tmp_path
+):
+    from studio.sync.session_store import KeyringSessionStore
+    from studio.sync.workspace import Workspace
+
+    expired(ring)
+    token_route(respx_mock).mock(
+        httpx.Response(503, text="<html>Service Unavailable</html>"))
+    workspace = await Workspace.open_supabase(
+        tmp_path, URL, ANON_KEY, session_store=KeyringSessionStore(URL))
+    try:
+        assert workspace.user_id == USER_ID  # still signed in, from the cache
+        status = await workspace.engine.sync_now()
+        assert status.state == "offline"
+        assert "not JSON (HTTP 503 Service Unavailable)" in status.detail
+        assert stored_session(ring)["refresh_token"] == "refresh-1"
+    finally:
+        await workspace.close()
