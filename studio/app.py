@@ -137,7 +137,21 @@ class Studio:
         if self._quitting:
             return
         self._quitting = True
-        self._shutdown_task = asyncio.ensure_future(self._shutdown())
+        self._shutdown_task = asyncio.ensure_future(self._quit())
+
+    async def _quit(self) -> None:
+        """Unsaved show edits are asked about first (Save / Discard / Cancel, the question
+        switching shows asks); Cancel keeps the studio open."""
+        confirm = getattr(self.window.screen("shows"), "confirm_leave", None)
+        try:
+            leave = await confirm() if callable(confirm) else True
+        except Exception:
+            log.exception("Could not ask about unsaved changes; quitting anyway")
+            leave = True
+        if not leave:
+            self._quitting = False
+            return
+        await self._shutdown()
 
     async def _shutdown(self) -> None:
         try:

@@ -16,6 +16,7 @@ from lineup_support import (
     item_id,
     item_row,
     lineup_rows,
+    long_lineup_rows,
     positions,
     product_id,
     settle,
@@ -388,3 +389,45 @@ def test_undoing_a_refused_change_clears_its_mark_and_message(qtbot, run, three_
     settle(qtbot, run, screen)
     assert index.data(warning) is None and editor.model.error_at(index) is None
     assert not editor.message.isVisible()
+
+
+def test_down_and_shift_down_in_the_pickers_search_box_move_through_the_results(
+    qtbot, run, empty_show
+) -> None:
+    screen = open_screen(qtbot, run, empty_show)
+    screen.lineup.pick_products()
+    picker = screen.lineup.findChild(ProductPicker)
+    run(picker.search_now())
+    picker.search.setFocus()
+
+    def selected() -> list[str]:
+        rows = sorted(picker.results.row(item) for item in picker.results.selectedItems())
+        return [picker.results.item(row).text().split("  ·  ")[0] for row in rows]
+
+    assert selected() == ["Ceramic Mug"]
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down)
+    assert selected() == ["Linen Throw"]
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(picker.search, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert selected() == ["Linen Throw", "Silk Scarf", "Soy Candle"]
+    qtbot.keyClick(picker.search, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+    assert selected() == ["Linen Throw", "Silk Scarf"]
+    assert picker.search.hasFocus() and picker.search.text() == ""  # typing stays in the box
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    settle(qtbot, run, screen)
+    assert positions(empty_show) == [("Linen Throw", 0), ("Silk Scarf", 1)]
+
+
+def test_an_item_added_from_the_catalog_is_scrolled_into_view(qtbot, run, fake_context) -> None:
+    ctx = fake_context(long_lineup_rows(), roles=frozenset({"host"}), profile_ids={"host": HOST})
+    screen = open_screen(qtbot, run, ctx)
+    screen.resize(1280, 600)
+    settle(qtbot, run, screen)
+    table = screen.lineup.table
+    table.scrollToTop()
+    screen.add_products([product_id(5)])  # what Ctrl+L in the catalog does
+    settle(qtbot, run, screen)
+    row = screen.lineup.model.rowCount() - 1
+    assert screen.lineup.model.item_at(row).name == "Silk Scarf"
+    added = table.visualRect(screen.lineup.model.index(row, 1))
+    assert table.viewport().rect().contains(added)

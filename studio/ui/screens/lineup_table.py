@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -81,6 +82,9 @@ class LineupTable(FittedTable):
         self.setObjectName("lineup_table")
         self.setModel(model)
         self._model = model
+        self._keep_in_view = QPersistentModelIndex()
+        # Once the user scrolls, the view is theirs.
+        self.verticalScrollBar().actionTriggered.connect(self._forget_keep_in_view)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
@@ -99,6 +103,9 @@ class LineupTable(FittedTable):
         self.setItemDelegate(CellDelegate(self))
         self.fit_columns()
 
+    def _forget_keep_in_view(self, _action: int) -> None:
+        self._keep_in_view = QPersistentModelIndex()
+
     def selected_ids(self) -> list[UUID]:
         """The selected items in lineup order (the current row when nothing is selected)."""
         rows = sorted({index.row() for index in self.selectionModel().selectedRows()})
@@ -116,7 +123,26 @@ class LineupTable(FittedTable):
             selection.select(self._model.index(row, 0), Select.Select | Select.Rows)
             first = row if first is None else first
         if first is not None:
-            selection.setCurrentIndex(self._model.index(first, 0), Select.NoUpdate)
+            current = self._model.index(first, 0)
+            selection.setCurrentIndex(current, Select.NoUpdate)
+            # Items just added (Ctrl+L in the catalog) or moved are shown where they landed,
+            # also once the screen is shown or the message under the table has taken its room.
+            self._keep_in_view = QPersistentModelIndex(current)
+            self.scrollTo(current)
+
+    def _bring_into_view(self) -> None:
+        if self._keep_in_view.isValid():
+            self.scrollTo(self._keep_in_view)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._bring_into_view()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:
+            self._bring_into_view()
+        return handled
 
 
 class MessageBar(QLabel):

@@ -1,4 +1,5 @@
-"""A quick catalog picker for the lineup builder: type to search, select, Enter adds."""
+"""A quick catalog picker for the lineup builder: type to search, Down / Shift+Down through the
+results from the search box, Enter adds."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -26,6 +29,9 @@ from studio.sync.cache import CacheReader, cents_to_decimal
 from studio.ui.context import ScreenContext
 
 RESULT_LIMIT = 50
+#: Keys typed in the search box that move through the results instead (Shift extends).
+RESULT_KEYS = frozenset({Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown,
+                         Qt.Key.Key_PageUp})
 SEARCH_DELAY_MS = 120
 
 
@@ -69,10 +75,22 @@ class ProductPicker(QDialog):
         self._timer.timeout.connect(self.run_search)
         self.search.textChanged.connect(lambda _text: self._timer.start())
         self.search.returnPressed.connect(self._accept)
+        self.search.installEventFilter(self)
         self.results.itemDoubleClicked.connect(lambda _item: self._accept())
         self.results.itemSelectionChanged.connect(self._update_button)
         self._update_button()
         self.run_search()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down / Up / Page keys in the search box move through the results, Shift extending
+        the selection, while the typing stays in the box."""
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() in RESULT_KEYS
+                and self.results.count()):
+            forwarded = QKeyEvent(event.type(), event.key(), event.modifiers(), event.text())
+            QApplication.sendEvent(self.results, forwarded)
+            return True
+        return super().eventFilter(watched, event)
 
     def run_search(self) -> None:
         self._task = asyncio.ensure_future(self.search_now())

@@ -185,9 +185,13 @@ class ShowsScreen(QWidget):
                 self._show_detail(None)
 
     async def wait_idle(self) -> None:
-        """Until every started read and write of the screen has finished (tests)."""
+        """Until every started read and write of the screen has finished (tests, quitting);
+        the task calling it is not waited for."""
+        me = asyncio.current_task()
         while True:
-            pending = [*self._tasks, *self.lineup.pending_tasks(), *self.editor.pending_tasks()]
+            pending = [task for task in (*self._tasks, *self.lineup.pending_tasks(),
+                                         *self.editor.pending_tasks())
+                       if task is not me and not task.done()]
             if not pending:
                 return
             await asyncio.gather(*pending, return_exceptions=True)
@@ -251,9 +255,12 @@ class ShowsScreen(QWidget):
             return False
         self._asking = True
         try:
-            return await self.editor.resolve_unsaved()
+            leave = await self.editor.resolve_unsaved()
         finally:
             self._asking = False
+        if leave:
+            await self.wait_idle()  # a save's writes and reload finish before anything closes
+        return leave
 
     async def _leave_then(self, then: Callable[[], None]) -> None:
         if await self.confirm_leave():
