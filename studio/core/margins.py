@@ -10,8 +10,8 @@ Commission is rounded per line, as the server does. `checkout` sets each order l
 away from zero, as `quantize_money`), and a host's earnings are the sum of those rounded line
 amounts (``influencer_earnings.amount``, summed by ``earnings_by_period`` and
 ``earnings_by_show``). So a total commission is the sum of rounded line amounts, never the rate
-times the total revenue: lines of $23.90 × 4 and $1,114.00 at 15 % earn 4 × $3.59 + $167.10 =
-$181.46, where 15 % of their $1,209.60 would be $181.44. The preview counts each item's whole
+times the total revenue: lines of $23.90 × 4 and $1,114.00 at 15% earn 4 × $3.59 + $167.10 =
+$181.46, where 15% of their $1,209.60 would be $181.44. The preview counts each item's whole
 allocation as one line; real orders split the units over several lines, so the amount earned
 can differ from the preview by up to half a cent per order line.
 """

@@ -136,7 +136,10 @@ def format_money(amount: Decimal | int | None, *, symbol: str = "$") -> str:
 
 
 def format_percent(value: Decimal | int | None, *, places: int = 1) -> str:
-    """Display text of a percentage (20 means 20 %): ``20.0%``; None gives the unknown mark."""
+    """Display text of a percentage (20 means 20%): ``20.0%``; None gives the unknown mark.
+
+    The studio's one percent format: the number, then "%" without a space (margins, rates,
+    pricing rules and their messages alike)."""
     if value is None:
         return UNKNOWN
     quantum = Decimal(1).scaleb(-places)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from lineup_support import HOST, LONG_NAMES, LONG_TITLE, long_lineup_rows, settle, show_id
 from PySide6.QtCore import Qt
@@ -10,6 +12,7 @@ from PySide6.QtCore import Qt
 from studio.ui.actions import ActionRegistry
 from studio.ui.main_window import MainWindow, ScreenEntry
 from studio.ui.models.lineup_model import COLUMNS, PRODUCT
+from studio.ui.models.shows_model import list_text, local_text
 from studio.ui.screens.fitted_table import fit_widths
 from studio.ui.screens.lineup_table import PRODUCT_MIN_CHARS
 from studio.ui.screens.shows_screen import ShowsScreen
@@ -96,3 +99,11 @@ def test_fit_widths_refuses_mismatched_columns() -> None:
         fit_widths(100, [1, 2], [1], 0)
     with pytest.raises(ValueError, match="a stretch column"):
         fit_widths(100, [1, 2], [1, 2], 2)
+
+
+def test_the_show_list_shows_the_year_only_when_it_is_not_this_year(qapp) -> None:
+    moment = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    local = moment.astimezone()
+    short = list_text(moment, this_year=local.year)
+    assert short == f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    assert list_text(moment, this_year=local.year + 1) == local_text(moment)
