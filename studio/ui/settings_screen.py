@@ -1,7 +1,8 @@
 """Settings: local workspace or a Supabase project, who is signed in, theme, where files live.
 
-The screen validates what is typed (messages next to the fields) and hands a WorkspaceRequest
-to the app's callback, which reopens the workspace; progress and failures show here in words.
+The screen validates what is typed (messages next to the fields), checks a Supabase project
+with one request before switching to it, and hands a WorkspaceRequest to the app's callback,
+which reopens the workspace; progress and failures show here in words.
 """
 
 from __future__ import annotations
