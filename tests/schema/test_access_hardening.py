@@ -30,6 +30,7 @@ _CALLER_RIGHTS = {
     "private.chat_display_name(uuid)", "private.require_host(uuid,boolean,text)",
     "private.require_arg(anyelement,text)", "private.require_influencer()",
     "private.effective_price_at(live_products,timestamp with time zone)",
+    "private.show_sales_totals(uuid)",
     # apply_ops (sync protocol) runs as its caller.
     "private.sync_claim_op(uuid)", "private.sync_finish_op(uuid,jsonb)",
     "private.sync_noun(text)", "private.sync_row(text,uuid)", "private.sync_check_ops(jsonb)",

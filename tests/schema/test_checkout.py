@@ -99,11 +99,12 @@ def test_mixed_cart_is_priced_snapshotted_and_reserved(conn: psycopg.Connection)
     ).fetchall()
     assert earnings == [(show.host.profile_id, show.session_id, Decimal("29.98"),
                          Decimal("0.1500"), Decimal("4.50"), "pending")]
-    # Stock: the live allocation, the live item's source and the direct product all moved.
+    # Stock: the live allocation and the direct product moved. The live item's source gave its
+    # 10 allocated units when the host allocated them (50 - 10); a sale does not touch it.
     assert one(conn, "select sold_quantity from public.live_products where id = %s",
                (show.live_product_id,)) == 2
     assert one(conn, "select stock_quantity from public.products where id = %s",
-               (show.product_id,)) == 48
+               (show.product_id,)) == 40
     assert one(conn, "select stock_quantity from public.products where id = %s", (direct,)) == 6
     assert one(conn, "select count(*) from public.cart where customer_id = %s",
                (show.customer.profile_id,)) == 0
@@ -281,7 +282,7 @@ def test_per_buyer_limit(conn: psycopg.Connection) -> None:
 @pytest.mark.parametrize(("setup", "sqlstate", "message"), [
     ("update public.live_products set allocated_quantity = 1 where id = %(live)s",
      "23514", "Sold out: "),
-    ("update public.products set stock_quantity = 0 where id = %(product)s",
+    ("update public.products set stock_quantity = 0 where id = %(direct)s",
      "23514", "(0 left)"),
     ("update public.live_products set status = 'hidden' where id = %(live)s",
      "55000", "is not on sale"),
@@ -319,36 +320,56 @@ def test_result_matches_what_was_stored(conn: psycopg.Connection) -> None:
     assert result["items"][0]["line_total"] == Decimal("59.97")
 
 
-def test_buyer_queued_when_the_show_ends_is_refused(conninfo: str) -> None:
-    owner, holder, buyer_conn = connect(conninfo), connect(conninfo), connect(conninfo)
+def _wait_for_advisory_waiters(owner: psycopg.Connection, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while one(owner, "select count(*) from pg_stat_activity"
+                     " where wait_event_type = 'Lock' and wait_event = 'advisory'") < count:
+        assert time.monotonic() < deadline, f"never {count} waiting on the reservation"
+        time.sleep(0.02)
+
+
+def test_ending_a_show_waits_for_the_buyers_already_queued(conninfo: str) -> None:
+    """A buyer queued on the product when the host ends the show still buys (the show ends
+    right after); a buyer who comes after the end is refused, and nothing is oversold."""
+    owner, holder, first_conn, ender_conn, late_conn = (connect(conninfo) for _ in range(5))
     show = build_show(owner)
+    with owner.cursor() as cur:
+        late = f.create_customer(cur)
     fill_cart(owner, show.customer.profile_id, live={show.live_product_id: 1})
+    fill_cart(owner, late.profile_id, live={show.live_product_id: 1})
     outcome: dict[str, Any] = {}
 
-    def buy() -> None:
-        try:
-            checkout(buyer_conn, show.customer)
-        except psycopg.Error as exc:
-            outcome["error"] = exc
+    def run(name: str, call: Callable[[], Any]) -> threading.Thread:
+        def target() -> None:
+            try:
+                outcome[name] = call()
+            except psycopg.Error as exc:
+                outcome[name] = exc
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
 
     with holder.transaction():  # another buyer holding the product's reservation queue
         holder.execute("select pg_advisory_xact_lock(1818455141, hashtext(%s::text))",
                        (show.live_product_id,))
-        thread = threading.Thread(target=buy)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while one(owner, "select count(*) from pg_stat_activity"
-                         " where wait_event_type = 'Lock' and wait_event = 'advisory'") == 0:
-            assert time.monotonic() < deadline, "the buyer never queued"
-            time.sleep(0.02)
-        owner.execute("update public.live_stream_sessions set status = 'ended' where id = %s",
-                      (show.session_id,))
-    thread.join(10)
+        first = run("first", lambda: checkout(first_conn, show.customer))
+        _wait_for_advisory_waiters(owner, 1)
+        ender = run("end", lambda: rpc(ender_conn, show.host.user_id,
+                                       "select public.end_show(%s)", (show.session_id,)))
+        _wait_for_advisory_waiters(owner, 2)
+    first.join(10)
+    ender.join(10)
 
-    assert_refused(outcome["error"], "55000", "can only be bought during its live show")
+    assert isinstance(outcome["first"], dict), outcome["first"]
+    assert outcome["end"]["status"] == "ended"
+    with unchanged(owner):
+        err = refused(late_conn, late.user_id, "select public.checkout(%s)",
+                      (str(uuid.uuid4()),))
+    assert_refused(err, "55000", "can only be bought during its live show")
     assert one(owner, "select sold_quantity from public.live_products where id = %s",
-               (show.live_product_id,)) == 0
-    assert one(owner, "select count(*) from public.orders where customer_id = %s",
-               (show.customer.profile_id,)) == 0
-    for c in (owner, holder, buyer_conn):
+               (show.live_product_id,)) == 1
+    # The show is over: the 9 unsold units of its allocation of 10 are back in wholesale stock.
+    assert one(owner, "select stock_quantity from public.products where id = %s",
+               (show.product_id,)) == 99
+    for c in (owner, holder, first_conn, ender_conn, late_conn):
         c.close()

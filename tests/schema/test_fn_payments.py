@@ -50,9 +50,8 @@ def state(conn: psycopg.Connection, show: Show, direct: str, order_id: str) -> d
         "earnings": conn.execute("select status, available_at is not null,"
                                  " reversed_at is not null from public.influencer_earnings"
                                  " where order_id = %s", (order_id,)).fetchall(),
-        "show": conn.execute("select total_orders, total_units, total_revenue"
-                             " from public.live_stream_sessions where id = %s",
-                             (show.session_id,)).fetchone(),
+        "show": conn.execute("select orders, units, revenue"
+                             " from private.show_sales_totals(%s)", (show.session_id,)).fetchone(),
         "host_sales": one(conn, "select total_sales from public.influencers where id = %s",
                           (show.host.profile_id,)),
         "refunded_items": one(conn, "select count(*) filter (where is_refunded)"
@@ -64,7 +63,9 @@ def test_paid_then_refunded(conn: psycopg.Connection) -> None:
     show, direct, order = sold_show(conn)
     before = state(conn, show, direct, order["order_id"])
     assert before["live"] == (3, "sold_out", Decimal("30.00"))
+    # The source gave the 3 allocated units when they were allocated; the direct item when sold.
     assert before["source_stock"] == 17 and before["direct_stock"] == 7
+    assert before["show"] == (1, 3, Decimal("30.00"))
 
     paid = event(conn, order["order_id"], "paid", "pi_123")
     assert paid == {"order_id": order["order_id"], "order_number": order["order_number"],
@@ -81,14 +82,40 @@ def test_paid_then_refunded(conn: psycopg.Connection) -> None:
     assert refunded["status"] == "refunded" and refunded["changed"] is True
     after = state(conn, show, direct, order["order_id"])
     assert after["order"] == ("refunded", "refunded", True, True)
-    assert after["live"] == (0, "active", Decimal("0.00"))  # stock is back on sale
-    assert after["source_stock"] == 20 and after["direct_stock"] == 9
+    # The show is still on: the units are back on sale in it, not in the warehouse.
+    assert after["live"] == (0, "active", Decimal("0.00"))
+    assert after["source_stock"] == 17 and after["direct_stock"] == 9
     assert after["earnings"] == [("reversed", True, True)]
     assert after["show"] == (0, 0, Decimal("0.00"))
-    assert after["host_sales"] == Decimal("0.00")
     assert after["refunded_items"] == 2
     assert event(conn, order["order_id"], "refunded")["changed"] is False
     assert state(conn, show, direct, order["order_id"]) == after
+    # When the show ends, its unsold allocation goes back to wholesale stock.
+    rpc(conn, show.host.user_id, "select public.end_show(%s)", (show.session_id,))
+    ended = state(conn, show, direct, order["order_id"])
+    assert ended["source_stock"] == 20 and ended["host_sales"] == Decimal("0.00")
+
+
+def test_refund_after_the_show_returns_units_to_wholesale_stock(conn: psycopg.Connection) -> None:
+    show, direct, order = sold_show(conn)
+    event(conn, order["order_id"], "paid")
+    rpc(conn, show.host.user_id, "select public.end_show(%s)", (show.session_id,))
+    ended = state(conn, show, direct, order["order_id"])
+    # Everything sold: nothing came back when the show ended; the figures are in the rows.
+    assert ended["source_stock"] == 17 and ended["host_sales"] == Decimal("30.00")
+    assert conn.execute("select total_orders, total_units, total_revenue from"
+                        " public.live_stream_sessions where id = %s",
+                        (show.session_id,)).fetchone() == (1, 3, Decimal("30.00"))
+
+    event(conn, order["order_id"], "refunded")
+
+    after = state(conn, show, direct, order["order_id"])
+    assert after["source_stock"] == 20 and after["direct_stock"] == 9
+    assert after["live"] == (0, "active", Decimal("0.00"))
+    assert after["host_sales"] == Decimal("0.00")
+    assert conn.execute("select total_orders, total_units, total_revenue from"
+                        " public.live_stream_sessions where id = %s",
+                        (show.session_id,)).fetchone() == (0, 0, Decimal("0.00"))
 
 
 def test_failed_payment_cancels_and_returns_stock(conn: psycopg.Connection) -> None:
@@ -97,7 +124,7 @@ def test_failed_payment_cancels_and_returns_stock(conn: psycopg.Connection) -> N
     assert (result["status"], result["payment_status"]) == ("cancelled", "failed")
     after = state(conn, show, direct, order["order_id"])
     assert after["live"] == (0, "active", Decimal("0.00"))
-    assert (after["source_stock"], after["direct_stock"]) == (20, 9)
+    assert (after["source_stock"], after["direct_stock"]) == (17, 9)  # back in the show
     assert after["earnings"] == [("reversed", False, True)]
     assert after["refunded_items"] == 0
     assert event(conn, order["order_id"], "failed")["changed"] is False

@@ -51,7 +51,8 @@ def test_goal_progress_is_computed_from_sales(conn: psycopg.Connection) -> None:
         ("Revenue", start, end, Decimal("80.00"), Decimal("50.00"), Decimal("62.5"), False),
         ("Orders", start, end, Decimal("2.00"), Decimal("2.00"), Decimal("100.0"), True),
     ]
-    # The value the triggers maintain agrees with the one computed from the sources.
+    # Once the show is over, the stored value agrees with the one computed from the sources.
+    rpc(conn, show.host.user_id, "select public.end_show(%s)", (show.session_id,))
     assert conn.execute("select current_value from public.influencer_goals"
                         " where influencer_id = %s and goal_type = 'revenue'",
                         (show.host.profile_id,)).fetchone() == (Decimal("50.00"),)

@@ -1,0 +1,155 @@
+"""Allocated units leave wholesale stock when allocated; a sale touches only its live product."""
+
+from __future__ import annotations
+
+import uuid
+
+import factories as f
+import psycopg
+import pytest
+from test_fn_support import (
+    Show,
+    assert_refused,
+    build_show,
+    checkout,
+    connect,
+    fill_cart,
+    one,
+    refused,
+    rpc,
+    unchanged,
+)
+
+
+def stock(conn: psycopg.Connection, product_id: str) -> int:
+    return one(conn, "select stock_quantity from public.products where id = %s", (product_id,))
+
+
+def as_host(conn: psycopg.Connection, show: Show, query: str, *params: object) -> None:
+    rpc(conn, show.host.user_id, query, params)
+
+
+def test_allocating_reallocating_and_removing_move_wholesale_stock(
+    conn: psycopg.Connection,
+) -> None:
+    show = build_show(conn, status="scheduled", allocated=10, stock=30)
+    assert stock(conn, show.product_id) == 20
+
+    as_host(conn, show, "update public.live_products set allocated_quantity = 25 where id = %s",
+            show.live_product_id)
+    assert stock(conn, show.product_id) == 5
+    as_host(conn, show, "update public.live_products set allocated_quantity = 4 where id = %s",
+            show.live_product_id)
+    assert stock(conn, show.product_id) == 26
+    as_host(conn, show, "delete from public.live_products where id = %s", show.live_product_id)
+    assert stock(conn, show.product_id) == 30
+
+
+def test_allocation_beyond_wholesale_stock_is_refused_and_changes_nothing(
+    conn: psycopg.Connection,
+) -> None:
+    show = build_show(conn, status="scheduled", allocated=10, stock=12)
+    with conn.cursor() as cur:
+        next_show = f.create_session(cur, show.host.profile_id)
+    with unchanged(conn):
+        err = refused(conn, show.host.user_id,
+                      "insert into public.live_products (session_id, influencer_id, product_id,"
+                      " name, live_price, allocated_quantity) values (%s, %s, %s, 'x', 5, 3)",
+                      (next_show, show.host.profile_id, show.product_id))
+    assert_refused(err, "23514", "Allocation of 3 more units exceeds the 2 in stock")
+
+
+def test_a_sale_leaves_the_wholesale_product_and_the_show_row_untouched(
+    conn: psycopg.Connection,
+) -> None:
+    """The hot path: the live product is the only shared row a checkout updates."""
+    show = build_show(conn, allocated=5, stock=5)
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 2})
+    # The wholesaler has no units left for anyone else: the show's are set aside.
+    assert stock(conn, show.product_id) == 0
+    before = conn.execute(
+        "select (select xmin::text from public.products where id = %s),"
+        " (select xmin::text from public.live_stream_sessions where id = %s),"
+        " (select xmin::text from public.influencers where id = %s)",
+        (show.product_id, show.session_id, show.host.profile_id)).fetchone()
+
+    checkout(conn, show.customer)
+
+    after = conn.execute(
+        "select (select xmin::text from public.products where id = %s),"
+        " (select xmin::text from public.live_stream_sessions where id = %s),"
+        " (select xmin::text from public.influencers where id = %s)",
+        (show.product_id, show.session_id, show.host.profile_id)).fetchone()
+    assert after == before
+    assert one(conn, "select sold_quantity from public.live_products where id = %s",
+               (show.live_product_id,)) == 2
+    stats = rpc(conn, show.host.user_id, "select public.show_live_stats(%s)", (show.session_id,))
+    assert (stats["orders"], stats["units"]) == (1, 2)
+
+
+@pytest.mark.parametrize(("how", "returned"), [("end", 7), ("delete", 10)])
+def test_unsold_units_return_when_the_show_is_over(
+    conn: psycopg.Connection, how: str, returned: int,
+) -> None:
+    show = build_show(conn, status="live" if how == "end" else "scheduled", allocated=10,
+                      stock=40)
+    if how == "end":
+        fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 3})
+        checkout(conn, show.customer)
+        as_host(conn, show, "select public.end_show(%s)", show.session_id)
+    else:
+        as_host(conn, show, "delete from public.live_stream_sessions where id = %s",
+                show.session_id)
+    assert stock(conn, show.product_id) == 30 + returned
+
+
+def test_cancelled_show_returns_its_allocation(conn: psycopg.Connection) -> None:
+    show = build_show(conn, status="scheduled", allocated=10, stock=40)
+    conn.execute("update public.live_stream_sessions set status = 'cancelled' where id = %s",
+                 (show.session_id,))
+    assert stock(conn, show.product_id) == 40
+
+
+def test_a_rehearsal_holds_no_wholesale_stock(conn: psycopg.Connection) -> None:
+    show = build_show(conn, status="scheduled", allocated=10, stock=40)
+    as_host(conn, show, "update public.live_stream_sessions set is_rehearsal = true"
+                        " where id = %s", show.session_id)
+    assert stock(conn, show.product_id) == 40
+    as_host(conn, show, "update public.live_stream_sessions set is_rehearsal = false"
+                        " where id = %s", show.session_id)
+    assert stock(conn, show.product_id) == 30
+
+
+def test_making_a_show_public_needs_its_allocation_in_stock(conn: psycopg.Connection) -> None:
+    show = build_show(conn, status="scheduled", allocated=10, stock=10)
+    as_host(conn, show, "update public.live_stream_sessions set is_rehearsal = true"
+                        " where id = %s", show.session_id)
+    conn.execute("update public.products set stock_quantity = 4 where id = %s",
+                 (show.product_id,))
+    with unchanged(conn):
+        err = refused(conn, show.host.user_id, "update public.live_stream_sessions"
+                      " set is_rehearsal = false where id = %s", (show.session_id,))
+    assert_refused(err, "23514", "Allocation of 10 more units exceeds the 4 in stock")
+
+
+def test_checkouts_in_two_database_sessions_use_their_own_counter_slots(
+    conninfo: str, conn: psycopg.Connection,
+) -> None:
+    """Figures of concurrent buyers go to separate rows and add up exactly."""
+    show = build_show(conn, live_price="10.00", allocated=20)
+    with conn.cursor() as cur:
+        second = f.create_customer(cur)
+    other_conn = connect(conninfo)
+    for buyer, c in ((show.customer, conn), (second, other_conn)):
+        fill_cart(conn, buyer.profile_id, live={show.live_product_id: 2})
+        rpc(c, buyer.user_id, "select public.checkout(%s)", (str(uuid.uuid4()),))
+    same_slot = conn.info.backend_pid % 16 == other_conn.info.backend_pid % 16
+    other_conn.close()
+
+    assert one(conn, "select count(*) from private.show_sales where session_id = %s",
+               (show.session_id,)) == (1 if same_slot else 2)
+    stats = rpc(conn, show.host.user_id, "select public.show_live_stats(%s)", (show.session_id,))
+    assert (stats["orders"], stats["units"], str(stats["revenue"])) == (2, 4, "40.00")
+    as_host(conn, show, "select public.end_show(%s)", show.session_id)
+    assert one(conn, "select count(*) from private.show_sales where session_id = %s",
+               (show.session_id,)) == 0
