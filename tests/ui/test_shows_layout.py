@@ -13,6 +13,7 @@ from studio.ui.actions import ActionRegistry
 from studio.ui.main_window import MainWindow, ScreenEntry
 from studio.ui.models.lineup_model import COLUMNS, PRODUCT
 from studio.ui.models.shows_model import list_text, local_text
+from studio.ui.screens.elided_label import ElidedLabel
 from studio.ui.screens.fitted_table import fit_widths
 from studio.ui.screens.lineup_table import PRODUCT_MIN_CHARS
 from studio.ui.screens.shows_screen import ShowsScreen
@@ -107,3 +108,17 @@ def test_the_show_list_shows_the_year_only_when_it_is_not_this_year(qapp) -> Non
     short = list_text(moment, this_year=local.year)
     assert short == f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
     assert list_text(moment, this_year=local.year + 1) == local_text(moment)
+
+
+def test_an_elided_label_shows_the_whole_text_in_its_tooltip_only_while_cut(qtbot) -> None:
+    label = ElidedLabel("Lineup of “Cozy Sunday: home finds under $30 with Maya”")
+    qtbot.addWidget(label)
+    label.resize(120, 20)
+    label.show()
+    assert label.is_elided() and label.displayed_text().endswith("…")
+    assert label.toolTip() == label.text()
+    assert label.minimumSizeHint().width() < 120  # it never asks for its whole text
+    label.clear()
+    assert label.text() == "" and label.toolTip() == "" and not label.is_elided()
+    label.setText("Short")
+    assert label.displayed_text() == "Short" and label.toolTip() == ""

@@ -27,6 +27,9 @@ class ElidedLabel(QLabel):
         super().setText(text)
         self._update_tip()
 
+    def clear(self) -> None:
+        self.setText("")
+
     def displayed_text(self) -> str:
         """The text as painted at the current width."""
         return self.fontMetrics().elidedText(self.text(), self._mode, self.contentsRect().width())
