@@ -45,6 +45,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 import qasync
+import shiboken6
 from PySide6.QtCore import QDeadlineTimer, QEventLoop
 from PySide6.QtWidgets import QApplication
 
@@ -90,13 +91,30 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
             _drive(lambda: all(task.done() for task in pending), 2.0)
         # Deliver callbacks other threads queued for this loop while it still exists.
         _drive(lambda: False, 0.05)
-        qapp.aboutToQuit.disconnect(loop._after_run_forever)
-        # loop.stop() would call QApplication.exit(), which outside exec() leaves the app
-        # unable to activate windows for the rest of the session: clear the flag instead.
-        loop._QEventLoop__is_running = False
-        asyncio.events._set_running_loop(None)
-        loop.close()
-        asyncio.set_event_loop(None)
+        close_qloop(qapp, loop)
+
+
+def close_qloop(qapp: QApplication, loop: qasync.QEventLoop) -> None:
+    """Close a loop made with `already_running=True`, leaving nothing of it to Qt.
+
+    Its Qt objects are destroyed here, on the Qt thread: the timer object keeps the timers of
+    callbacks still scheduled (a closed qasync loop only stops running them). Left to the
+    garbage collector, the loop may be collected in whichever thread happens to run a
+    collection (a cache reader or writer thread), where Qt cannot unregister those timers
+    ("QObject::~QObject: Timers cannot be stopped from another thread"); the next such timer
+    event reaches freed memory and a later test dies with "Fatal Python error: Segmentation
+    fault".
+    """
+    qapp.aboutToQuit.disconnect(loop._after_run_forever)
+    # loop.stop() would call QApplication.exit(), which outside exec() leaves the app
+    # unable to activate windows for the rest of the session: clear the flag instead.
+    loop._QEventLoop__is_running = False
+    asyncio.events._set_running_loop(None)
+    loop.close()
+    asyncio.set_event_loop(None)
+    for qobject in (loop._timer, getattr(loop, "_QEventLoop__call_soon_signaller", None)):
+        if qobject is not None and shiboken6.isValid(qobject):
+            shiboken6.delete(qobject)
 
 
 def _drive(condition: Callable[[], bool], timeout: float) -> bool:

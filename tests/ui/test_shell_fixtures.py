@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +105,41 @@ def test_many_qt_calls_and_emits_do_not_exhaust_none_or_true(qapp) -> None:
     # A leak would lose 1,000 references to each; allow for unrelated churn.
     assert sys.getrefcount(None) > before[0] - 100
     assert sys.getrefcount(True) > before[1] - 100
+
+
+# A loop closed with callbacks still scheduled, then collected in a worker thread (as the
+# garbage collector may do while a cache thread works), must leave no timer behind.
+_COLLECTED_ELSEWHERE = """
+import asyncio, gc, os, sys, threading, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+sys.path.insert(0, sys.argv[1])
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+import qasync
+from conftest import close_qloop
+app = QApplication([])
+for _ in range(10):
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    loop.call_later(0.01, lambda: None)
+    close_qloop(app, loop)
+    gc.disable()
+    del loop
+    worker = threading.Thread(target=gc.collect)
+    worker.start()
+    worker.join()
+    gc.enable()
+    deadline = time.monotonic() + 0.05
+    while time.monotonic() < deadline:  # the orphaned timer would fire here
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+print("survived")
+"""
+
+
+def test_a_closed_loop_collected_in_another_thread_leaves_no_timer_behind() -> None:
+    here = Path(__file__).parent
+    result = subprocess.run([sys.executable, "-c", _COLLECTED_ELSEWHERE, str(here)],
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "survived"
+    assert "Timers cannot be stopped from another thread" not in result.stderr
