@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from catalog_support import generate_products, open_catalog
 
-from studio.sync.cache import CacheStore
+from studio.sync.engine.pull import _finish_first_pull
 from studio.ui.actions import ActionRegistry
 from studio.ui.screens.catalog_screen import LOADING_TITLE, CatalogScreen
 
@@ -21,9 +21,8 @@ def open_screen(qtbot, wait_until, ctx) -> CatalogScreen:
 
 
 def finish_first_pull(ctx) -> None:
-    """What the engine records when the catalog's first pull is complete."""
-    ctx.writer.call(CacheStore.set_cursor, "products", last_updated_at=None, last_id=None,
-                    full_sync=True)
+    """What the engine records when the catalog's first pull is complete (its own step)."""
+    ctx.writer.call(_finish_first_pull, "products", "")
 
 
 def test_before_the_first_pull_the_catalog_is_loading_not_empty(qtbot, fake_context,

@@ -20,7 +20,8 @@ from catalog_support import (
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView
 
-from studio.sync.cache import CacheDataError, CacheStore
+from studio.sync.cache import CacheDataError
+from studio.sync.engine.pull import _finish_first_pull
 from studio.ui.actions import ActionRegistry
 from studio.ui.models.catalog_model import (
     CATEGORY,
@@ -348,8 +349,8 @@ def test_a_failed_read_shows_a_message_not_a_traceback(qtbot, catalog, wait_unti
 def test_an_empty_catalog_says_so_after_its_first_pull(qtbot, fake_context,
                                                       wait_until) -> None:
     ctx = open_catalog(fake_context, count=0).ctx
-    ctx.writer.call(CacheStore.set_cursor, "products", last_updated_at=None, last_id=None,
-                    full_sync=True)  # the first pull finished: the server has no products
+    # The engine's own record that the first pull finished: the server has no products.
+    ctx.writer.call(_finish_first_pull, "products", "")
     screen = open_screen(qtbot, wait_until, ctx)
     assert screen.results.currentWidget() is screen.empty_page
     assert screen.empty_title.text() == "The catalog is empty"
