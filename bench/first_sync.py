@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +39,13 @@ from studio.sync.scope import ScopePlan, TableScope
 
 
 class MemoryBackend:
-    """Serves one table's rows in (updated_at, id) keyset pages, as PostgREST would."""
+    """Serves one table's rows in (change_xid, id) keyset pages, as PostgREST would."""
 
     def __init__(self, rows: list[dict[str, Any]], latency: float = 0.0) -> None:
         self._latency = latency
-        keyed = sorted(((datetime.fromisoformat(r["updated_at"]), r["id"]), r) for r in rows)
+        # Every row as written by one committed transaction.
+        rows = [{**r, "change_xid": 100} for r in rows]
+        keyed = sorted(((r["change_xid"], r["id"]), r) for r in rows)
         self._keys = [k for k, _ in keyed]
         self._rows = [r for _, r in keyed]
         self.pages = 0
@@ -54,15 +55,18 @@ class MemoryBackend:
 
     async def pull_page(
         self, table: str, columns: Sequence[str], cursor: Cursor | None, limit: int,
-        scope_filters: Sequence[Any] = (),
+        scope_filters: Sequence[Any] = (), since: int | None = None,
     ) -> Page:
         start = 0 if cursor is None else bisect.bisect_right(
-            self._keys, (cursor.updated_at, cursor.id))
-        rows = self._rows[start : start + limit]
+            self._keys, (cursor.change_xid, cursor.id))
+        rows = [dict(r) for r in self._rows[start : start + limit]]
         self.pages += 1
         if self._latency:
             await asyncio.sleep(self._latency)  # a round trip to the server
         return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
+
+    async def sync_horizon(self) -> int:
+        return 101
 
     async def select_ids(self, table: str, scope_filters: Sequence[Any] = ()) -> set[str]:
         return {r["id"] for r in self._rows}

@@ -124,6 +124,7 @@ def generate_products(count: int, seed: int = 42) -> list[dict[str, Any]]:
             "weight_grams": rng.randint(20, 5_000),
             "created_at": f"{stamp}{fraction}+00:00",
             "updated_at": f"{stamp}{fraction}+00:00",
+            "row_version": 1,
         })
     return json.loads(json.dumps(rows))
 

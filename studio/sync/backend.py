@@ -6,7 +6,7 @@ re-exported here, so callers import everything a backend speaks from one module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -42,6 +42,7 @@ from studio.sync.filters import (
     or_,
     refers_to,
 )
+from studio.sync.protocol import OpResult, TombstonePage
 
 # --------------------------------------------------------------------------------------- errors
 
@@ -124,12 +125,19 @@ async def keyset_page(
     cursor: Cursor | None,
     limit: int,
     scope_filters: Sequence[Condition] = (),
+    since: int | None = None,
 ) -> Page:
-    """`pull_page` for any backend, through its own `select`: the rows after `cursor` in
-    (updated_at, id) order, always carrying those two columns for the next cursor."""
+    """`pull_page` for any backend, through its own `select`: the rows with change_xid >=
+    `since` after `cursor` in (change_xid, id) order, always carrying those two columns."""
     wanted = column_list(columns)
-    wanted += [c for c in ("updated_at", "id") if c not in wanted]
-    filters = [*scope_filters, after_cursor(cursor)] if cursor else list(scope_filters)
+    wanted += [c for c in ("change_xid", "id") if c not in wanted]
+    filters = list(scope_filters)
+    if since is not None:
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise ValueError(f"since must be a non-negative integer, got {since!r}")
+        filters.append(gte("change_xid", since))
+    if cursor is not None:
+        filters.append(after_cursor(cursor))
     rows = await select(table, wanted, filters, KEYSET_ORDER, limit=limit)
     return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
 
@@ -302,13 +310,36 @@ class Backend(Protocol):
         cursor: Cursor | None,
         limit: int,
         scope_filters: Sequence[Condition] = (),
+        since: int | None = None,
     ) -> Page:
-        """Rows after `cursor` (all rows when None) in (updated_at, id) order, at most `limit`.
-
-        The cursor passed is taken as is: the engine rewinds it by its overlap window
-        (`Cursor.rewound`) before calling. `updated_at` and `id` are always selected. Keep
-        calling with `page.next_cursor` until it is None: a server may cap pages below `limit`.
+        """Rows with change_xid >= `since` (all rows when None), after `cursor`, in
+        (change_xid, id) order, at most `limit`. `change_xid` and `id` are always selected.
+        Keep calling with `page.next_cursor` until it is None: a server may cap pages below
+        `limit`.
         """
+        ...
+
+    async def sync_horizon(self) -> int:
+        """`sync_horizon()`: every transaction with an id below it has finished. Take it
+        before reading; it is the cursor to save after."""
+        ...
+
+    async def tombstone_floor(self) -> int | None:
+        """`sync_tombstone_floor()`: a tombstone cursor below it needs a full reconcile."""
+        ...
+
+    async def pull_tombstones(
+        self,
+        tables: Collection[str],
+        since: int | None,
+        after: tuple[int, int] | None,
+        limit: int,
+    ) -> TombstonePage:
+        """Deleted rows of `tables` with change_xid >= `since`, keyset-paged by `after`."""
+        ...
+
+    async def apply_ops(self, ops: Sequence[Mapping[str, Any]]) -> list[OpResult]:
+        """Send a batch to `apply_ops`: applied all together or (on a conflict) not at all."""
         ...
 
     async def select_ids(self, table: str, scope_filters: Sequence[Condition] = ()) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -190,39 +190,34 @@ class Order:
 
 @dataclass(frozen=True)
 class Cursor:
-    """A position in a table ordered by (updated_at, id): pages start strictly after it."""
+    """A position in a table ordered by (change_xid, id): pages start strictly after it.
 
-    updated_at: datetime
+    `change_xid` is the id of the transaction that last wrote the row (commit order, not wall
+    clock); `id` breaks ties between rows of one transaction.
+    """
+
+    change_xid: int
     id: str = NIL_UUID
 
     def __post_init__(self) -> None:
-        if self.updated_at.tzinfo is None:
-            raise ValueError("Cursor.updated_at must carry a time zone")
+        if isinstance(self.change_xid, bool) or not isinstance(self.change_xid, int):
+            raise ValueError(f"Cursor.change_xid must be an integer, got {self.change_xid!r}")
+        if self.change_xid < 0:
+            raise ValueError("Cursor.change_xid must not be negative")
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Cursor:
-        stamp = row["updated_at"]
-        if isinstance(stamp, str):
-            stamp = datetime.fromisoformat(stamp)
-        return cls(stamp, str(row["id"]))
-
-    def rewound(self, window: timedelta) -> Cursor:
-        """A cursor `window` earlier that includes every row stamped at its instant.
-
-        Rows can commit after rows stamped later than them (a transaction's `now()` is its
-        start); re-reading an overlap window catches them, and upserts make re-reads harmless.
-        """
-        return Cursor(self.updated_at - window, NIL_UUID)
+        return cls(int(row["change_xid"]), str(row["id"]))
 
 
-KEYSET_ORDER = (Order("updated_at"), Order("id"))
+KEYSET_ORDER = (Order("change_xid"), Order("id"))
 
 
 def after_cursor(cursor: Cursor) -> Or:
-    """Rows strictly after `cursor` in (updated_at, id) order."""
+    """Rows strictly after `cursor` in (change_xid, id) order."""
     return or_(
-        gt("updated_at", cursor.updated_at),
-        and_(eq("updated_at", cursor.updated_at), gt("id", cursor.id)),
+        gt("change_xid", cursor.change_xid),
+        and_(eq("change_xid", cursor.change_xid), gt("id", cursor.id)),
     )
 
 

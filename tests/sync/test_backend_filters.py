@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -107,9 +107,11 @@ def test_each_operator_compiles_to_sql_with_placeholders():
 
 
 def test_groups_compile_parenthesised_and_values_stay_parameters():
-    sql, params = compile_filters_sql([eq("session_id", "s"), after_cursor(Cursor(STAMP, "x"))])
-    assert sql == '"session_id" = %s and ("updated_at" > %s or ("updated_at" = %s and "id" > %s))'
-    assert params == ["s", STAMP, STAMP, "x"]
+    sql, params = compile_filters_sql([eq("session_id", "s"), after_cursor(Cursor(812, "x"))])
+    assert sql == (
+        '"session_id" = %s and ("change_xid" > %s or ("change_xid" = %s and "id" > %s))'
+    )
+    assert params == ["s", 812, 812, "x"]
 
 
 def test_sql_edge_cases():
@@ -179,9 +181,8 @@ def test_groups_become_or_trees_with_quoted_values():
 
 
 def test_keyset_cursor_becomes_one_or_parameter():
-    key, value = filter_params([after_cursor(Cursor(STAMP, "abc"))])[0]
-    stamp = '"2026-11-24T10:00:00.500000+00:00"'
-    assert (key, value) == ("or", f"(updated_at.gt.{stamp},and(updated_at.eq.{stamp},id.gt.abc))")
+    key, value = filter_params([after_cursor(Cursor(812, "abc"))])[0]
+    assert (key, value) == ("or", "(change_xid.gt.812,and(change_xid.eq.812,id.gt.abc))")
 
 
 @pytest.mark.parametrize(
@@ -215,16 +216,16 @@ def test_realtime_filters_allow_one_simple_condition():
 # --------------------------------------------------------------------------------- cursors
 
 
-def test_cursor_from_a_row_and_rewound_by_the_overlap_window():
-    cursor = Cursor.from_row({"updated_at": "2026-11-24T10:00:00.5+00:00", "id": UUID(int=5)})
-    assert cursor == Cursor(STAMP, "00000000-0000-0000-0000-000000000005")
-    rewound = cursor.rewound(timedelta(seconds=30))
-    assert rewound == Cursor(STAMP - timedelta(seconds=30), NIL_UUID)
+def test_cursor_from_a_row_follows_commit_order():
+    cursor = Cursor.from_row({"change_xid": "812", "id": UUID(int=5)})
+    assert cursor == Cursor(812, "00000000-0000-0000-0000-000000000005")
+    assert Cursor(7).id == NIL_UUID
 
 
-def test_cursor_needs_a_time_zone():
-    with pytest.raises(ValueError, match="time zone"):
-        Cursor(datetime(2026, 11, 24), "x")
+@pytest.mark.parametrize("bad", [-1, "812", 1.5, True, None])
+def test_cursor_needs_a_transaction_id(bad):
+    with pytest.raises(ValueError, match="change_xid"):
+        Cursor(bad, "x")
 
 
 # -------------------------------------------------------------------------------- profiles

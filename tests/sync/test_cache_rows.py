@@ -81,7 +81,7 @@ def test_decimals_keep_the_server_scale_and_goals_round_trip(cache) -> None:
             "goal_type": "revenue", "period": "monthly", "period_start": "2026-12-01",
             "period_end": "2026-12-31", "target_value": 5000, "current_value": "1234.5",
             "status": "active", "achieved_at": None, "created_at": "2026-12-01T00:00:00Z",
-            "updated_at": "2026-12-01T00:00:00Z"}
+            "updated_at": "2026-12-01T00:00:00Z", "row_version": 1}
     writer.call(CacheStore.upsert_rows, "influencer_goals", [goal])
     [stored] = reader.goals(HOST)
     assert stored["target_value"] == Decimal("5000.00")
@@ -223,7 +223,7 @@ def test_unknown_tables_are_refused_everywhere(cache, table: Any) -> None:
         lambda: writer.call(CacheStore.upsert_rows, table, [product(1)]),
         lambda: writer.call(CacheStore.delete_rows, table, [uid(1, 1)]),
         lambda: writer.call(CacheStore.replace_scope, table, []),
-        lambda: writer.call(CacheStore.set_cursor, table, last_updated_at=None, last_id=None),
+        lambda: writer.call(CacheStore.set_cursor, table, cursor_xid=None),
         lambda: reader.get(table, uid(1, 1)),
     ):
         with pytest.raises(UnknownTableError, match=r"unknown cache table .* known: categories"):
@@ -291,23 +291,19 @@ def test_prune_recent_keeps_the_newest_rows_of_each_show(cache) -> None:
 def test_sync_cursors_round_trip_per_table_and_scope(cache) -> None:
     _db, writer, _reader = cache
     assert writer.call(CacheStore.get_cursor, "products") is None
-    cursor = writer.call(CacheStore.set_cursor, "products",
-                         last_updated_at="2026-11-20T10:00:00.5+00:00", last_id=uid(9, 1))
-    assert (cursor.last_updated_at, cursor.last_id, cursor.last_full_sync_at) == (
-        "2026-11-20T10:00:00.500000Z", uid(9, 1), None)
-    full = writer.call(CacheStore.set_cursor, "products", last_updated_at=None, last_id=None,
-                       full_sync=True)
-    assert full.last_full_sync_at is not None and full.last_updated_at is None
-    again = writer.call(CacheStore.set_cursor, "products",
-                        last_updated_at="2026-11-21T00:00:00Z", last_id=uid(1, 1))
+    cursor = writer.call(CacheStore.set_cursor, "products", cursor_xid=1234)
+    assert (cursor.cursor_xid, cursor.last_full_sync_at) == (1234, None)
+    full = writer.call(CacheStore.set_cursor, "products", cursor_xid=None, full_sync=True)
+    assert full.last_full_sync_at is not None and full.cursor_xid is None
+    again = writer.call(CacheStore.set_cursor, "products", cursor_xid=1300)
     assert again.last_full_sync_at == full.last_full_sync_at  # a full pass is remembered
     scoped = writer.call(CacheStore.set_cursor, "live_stream_chat", scope=uid(1, 3),
-                         last_updated_at="2026-12-01T18:00:00Z", last_id=uid(1, 5))
+                         cursor_xid=99)
     assert scoped.scope == uid(1, 3)
     assert writer.call(CacheStore.get_cursor, "live_stream_chat") is None
-    with pytest.raises(CacheDataError, match=r"cursor of products: .*no time zone"):
-        writer.call(CacheStore.set_cursor, "products", last_updated_at="2026-11-21T00:00:00",
-                    last_id=uid(1, 1))
+    for bad in ("2026-11-21T00:00:00Z", -1, 1.5, True):
+        with pytest.raises(CacheDataError, match=r"cursor of products: .* is not a horizon"):
+            writer.call(CacheStore.set_cursor, "products", cursor_xid=bad)
     assert writer.call(CacheStore.get_cursor, "products") == again
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from test_cache_support import open_cache, product, snapshot, uid
 
 from studio.sync.cache import (
@@ -20,7 +21,7 @@ from studio.sync.cache import (
     cache_path,
 )
 from studio.sync.cache.ddl_v1 import V1_SCHEMA
-from studio.sync.cache.migrations import APPLICATION_ID, split_statements
+from studio.sync.cache.migrations import APPLICATION_ID, migrate, split_statements
 from studio.sync.cache.tables import SA_TABLES
 
 
@@ -130,7 +131,7 @@ def test_a_version_1_cache_migrates_with_its_data(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite3"
     _create_v1_cache(path)
     with open_cache(path) as (db, writer, reader):
-        assert db.schema_version == 2
+        assert db.schema_version == LATEST_VERSION
         rows = {r["sku"]: r for r in reader.search_products(sort="name")}
         assert set(rows) == {"SKU-1", "SKU-2"}
         assert rows["SKU-1"]["name"] == "Crème brûlée torch"
@@ -143,11 +144,46 @@ def test_a_version_1_cache_migrates_with_its_data(tmp_path: Path) -> None:
         # Outbox and cursors survive; the op caught in flight is pending again.
         entry = writer.call(CacheStore.get_op, uid(7, 8))
         assert entry is not None and entry.status == "pending" and entry.attempts == 1
+        # Timestamp cursors are reset by version 3: the next pull reads the scope whole.
         cursor = writer.call(CacheStore.get_cursor, "products")
-        assert cursor is not None and cursor.last_id == uid(2, 1)
+        assert cursor is not None and cursor.cursor_xid is None
         # New writes keep the index in step.
         writer.call(CacheStore.upsert_rows, "products", [product(3, name="Whisk")])
         assert reader.count_products("whisk") == 1
+
+
+def test_a_version_2_cache_upgrades_to_commit_order_cursors(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.close()
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as sa_conn:
+        sa_conn.connection.driver_connection.isolation_level = None
+        migrate(sa_conn, target=2)
+    engine.dispose()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("INSERT INTO sync_cursors (table_name, scope, last_updated_at, last_id,"
+                 " last_full_sync_at) VALUES ('products', 'catalog:x',"
+                 " '2026-11-30T00:00:00.000000Z', ?, '2026-11-30T00:00:01.000000Z')", (uid(1, 1),))
+    conn.execute(
+        "INSERT INTO outbox (op_id, created_at, kind, target, row_id, payload, status,"
+        " attempts, undo, updated_at) VALUES (?, '2026-01-01T00:00:00.000000Z', 'upsert',"
+        " 'products', ?, '{}', 'pending', 0, '{\"row\":null}', '2026-01-01T00:00:00.000000Z')",
+        (uid(7, 8), uid(1, 1)))
+    conn.close()
+    with open_cache(path) as (db, writer, _reader):
+        assert db.schema_version == LATEST_VERSION == 3
+        cursor = writer.call(CacheStore.get_cursor, "products", "catalog:x")
+        # Reset: the next pull reads the whole scope, without first-sync progress again.
+        assert cursor is not None and cursor.cursor_xid is None
+        assert cursor.last_full_sync_at == "2026-11-30T00:00:01.000000Z"
+        entry = writer.call(CacheStore.get_op, uid(7, 8))
+        assert (entry.status, entry.batch_id, entry.base_version) == ("pending", None, None)
+        assert writer.call(CacheStore.open_conflicts) == []
+        writer.call(CacheStore.upsert_rows, "products", [product(2)])
+        with db.read() as read:
+            assert read.exec_driver_sql("SELECT row_version FROM products").scalar() == 1
 
 
 def test_migrating_again_changes_nothing(tmp_path: Path) -> None:
@@ -173,7 +209,8 @@ def test_a_cache_from_a_newer_studio_is_refused_and_left_untouched(tmp_path: Pat
     conn.commit()
     conn.close()
     digest = _digest(path)
-    with pytest.raises(CacheVersionError, match=r"newer ShopStream Studio \(cache schema 3"):
+    newer = LATEST_VERSION + 1
+    with pytest.raises(CacheVersionError, match=rf"newer ShopStream Studio \(cache schema {newer}"):
         CacheDatabase.open(path)
     assert _digest(path) == digest
 

@@ -42,6 +42,7 @@ def product(n: int, **overrides: Any) -> dict[str, Any]:
         "weight_grams": None,
         "created_at": STAMP,
         "updated_at": STAMP,
+        "row_version": 1,
     }
     row.update(overrides)
     return row
@@ -87,6 +88,7 @@ def show(n: int, **overrides: Any) -> dict[str, Any]:
         "total_revenue": "0.00",
         "created_at": STAMP,
         "updated_at": STAMP,
+        "row_version": 1,
     }
     row.update(overrides)
     return row
@@ -115,6 +117,7 @@ def live_product(n: int, show_n: int = 1, **overrides: Any) -> dict[str, Any]:
         "featured_at": None,
         "created_at": STAMP,
         "updated_at": STAMP,
+        "row_version": 1,
     }
     row.update(overrides)
     return row
@@ -132,6 +135,7 @@ def chat(n: int, show_n: int = 1, minute: int = 0, **overrides: Any) -> dict[str
         "is_hidden": False,
         "created_at": f"2026-12-01T18:{minute:02d}:00+00:00",
         "updated_at": f"2026-12-01T18:{minute:02d}:00+00:00",
+        "row_version": 1,
     }
     row.update(overrides)
     return row

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -140,7 +139,7 @@ async def test_incremental_pull_brings_changes_and_reconciliation_removals(
         product = f.create_product(cur, wholesaler.profile_id, stock=50)
         show = f.create_session(cur, host.profile_id)
         kept = f.create_live_product(cur, show, host.profile_id, product_id=product)
-        doomed = f.create_live_product(cur, show, host.profile_id, product_id=product)
+        doomed = f.create_live_product(cur, show, host.profile_id)
     backend = await server.backend_for(host)
     cache = make_cache()
     engine = await make_engine(backend, cache)
@@ -149,7 +148,7 @@ async def test_incremental_pull_brings_changes_and_reconciliation_removals(
 
     server.run("update public.live_products set live_price = 27.50 where id = %s", (kept,))
     with server.cursor() as cur:
-        added = f.create_live_product(cur, show, host.profile_id, product_id=product)
+        added = f.create_live_product(cur, show, host.profile_id)
     server.run("delete from public.live_products where id = %s", (doomed,))
     server.run("update public.products set status = 'inactive' where id = %s", (product,))
 
@@ -157,47 +156,51 @@ async def test_incremental_pull_brings_changes_and_reconciliation_removals(
     assert status.state == "online"
     assert cache.reader.get("live_products", kept)["live_price_cents"] == 2750
     assert added in ids(cache, "live_products")
-    assert doomed in ids(cache, "live_products")  # deletions come with reconciliation
+    # The deletions feed brings deletions with the pull, no reconcile needed.
+    assert doomed not in ids(cache, "live_products")
+    assert product in ids(cache, "products")  # out of scope, not deleted: reconcile removes
 
     await engine.sync_now()
     assert ids(cache, "live_products") == {kept, added}
     assert product not in ids(cache, "products")  # no longer visible to hosts: removed
 
 
-async def test_a_row_committed_late_with_an_older_stamp_is_not_skipped(
+async def test_a_transaction_held_open_across_pulls_is_pulled_when_it_commits(
     server, make_cache, pg_connect
 ):
-    """updated_at is a transaction's start time: a row can commit after rows stamped later.
-    The overlap window re-reads such rows; without it the cursor would pass over them."""
+    """A transaction that writes first and commits last: rows of later transactions are
+    pulled meanwhile, yet its rows are not skipped once it commits (the cursor is the server's
+    horizon, which stays below an open transaction, not a wall-clock stamp)."""
     with server.cursor() as cur:
         host = f.create_influencer(cur)
         show = f.create_session(cur, host.profile_id)
+        # Another show: appending to one show's lineup waits for the open transaction.
+        other_show = f.create_session(cur, host.profile_id)
     backend = await server.backend_for(host)
-    with_overlap, without_overlap = make_cache("a"), make_cache("b")
-    engine = await make_engine(backend, with_overlap)
-    no_window = await make_engine(backend, without_overlap, overlap=timedelta(0))
+    cache = make_cache()
+    engine = await make_engine(backend, cache)
+    await engine.sync_now()
 
     slow = pg_connect(server.conninfo, autocommit=False)
-    slow.execute("select now()")  # the slow transaction's stamp is taken here
-    with server.cursor() as cur:
-        early = f.create_live_product(cur, show, host.profile_id)  # commits now, stamped later
-    await engine.sync_now(reconcile=False)
-    await no_window.sync_now(reconcile=False)
     late = str(uuid.uuid4())
     slow.execute(
         "insert into public.live_products (id, session_id, influencer_id, name, live_price,"
         " allocated_quantity) values (%s, %s, %s, 'Late', 5, 1)",
         (late, show, host.profile_id),
     )
-    slow.commit()
-    stamps = dict(server.owner.execute(
-        "select id::text, updated_at from public.live_products").fetchall())
-    assert stamps[late] < stamps[early]
+    with server.cursor() as cur:
+        early = f.create_live_product(cur, other_show, host.profile_id)  # commits now
+    assert (await engine.sync_now(reconcile=False)).state == "online"
+    assert ids(cache, "live_products") == {early}  # the open one is not visible yet
+    assert (await engine.sync_now(reconcile=False)).state == "online"  # pulls again meanwhile
 
-    await engine.sync_now(reconcile=False)
-    await no_window.sync_now(reconcile=False)
-    assert ids(with_overlap, "live_products") == {early, late}
-    assert ids(without_overlap, "live_products") == {early}  # what the window prevents
+    slow.commit()
+    xids = dict(server.owner.execute(
+        "select id::text, change_xid from public.live_products").fetchall())
+    assert xids[late] < xids[early]  # written before, committed after the pulled row
+
+    assert (await engine.sync_now(reconcile=False)).state == "online"
+    assert ids(cache, "live_products") == {early, late}
 
 
 async def test_pulls_keep_local_edits_that_wait_to_be_pushed(server, make_cache):
@@ -210,12 +213,13 @@ async def test_pulls_keep_local_edits_that_wait_to_be_pushed(server, make_cache)
     engine = await make_engine(backend, cache)
     await engine.sync_now()
     await engine.submit(Operation("upsert", "live_products", {"id": item, "live_price": "12.00"}))
-    server.run("update public.live_products set name = 'Renamed' where id = %s", (item,))
+    # A server-kept column changes: no new row version, so the edit is no conflict.
+    server.run("update public.live_products set featured_at = now() where id = %s", (item,))
 
     await engine.sync_now(push=False)  # the server's row arrives; the price edit still waits
 
     row = cache.reader.get("live_products", item)
-    assert (row["name"], row["live_price_cents"]) == ("Renamed", 1200)
+    assert row["featured_at"] is not None and row["live_price_cents"] == 1200
     assert cache.reader.pending_count() == 1
     await engine.sync_now()
     assert server.one("select live_price from public.live_products where id = %s",
@@ -288,8 +292,7 @@ async def test_a_first_pull_cut_short_goes_on_where_it_stopped(server, make_cach
 
     faulty.before = drop_third_page
     cache = make_cache()
-    # No overlap window here, so that "what was left" is exactly the rows after the cursor.
-    engine = await make_engine(faulty, cache, page_size=2, overlap=timedelta(0))
+    engine = await make_engine(faulty, cache, page_size=2)
     assert (await engine.sync_now()).state == "offline"
     assert len(ids(cache, "live_products")) == 4  # two pages of two made it
 
@@ -298,8 +301,7 @@ async def test_a_first_pull_cut_short_goes_on_where_it_stopped(server, make_cach
     assert (await engine.sync_now()).state == "online"
     assert ids(cache, "live_products") == items
     resumed = [p for p in heard.progress if p.table == "live_products"]
-    # Only what was left: the three rows after the cursor, and the cursor's row again (a
-    # rewound cursor always re-reads its own instant).
+    # Only what was left: the three rows after the cursor, and the cursor's own row again
+    # (rows at the saved change are always read again).
     assert (resumed[0].done, resumed[0].total) == (0, 4)
-    assert resumed[-1].done == resumed[-1].total
-    assert pages[3][2] is not None  # it went on from its cursor, not from the start
+    assert resumed[-1].done == resumed[-1].total == 4  # it went on, not from the start

@@ -80,7 +80,7 @@ class FaultyBackend:
                 raise NetworkError("could not reach the server: connection refused")
             if self.error is not None:
                 raise self.error
-            if args and args[0] in self.broken:
+            if args and isinstance(args[0], str) and args[0] in self.broken:
                 raise self.broken[args[0]]
             if self.before is not None:
                 self.before(name, args)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -106,25 +105,25 @@ async def test_select_refuses_bad_input_without_a_request(
 
 @pytest.mark.asyncio
 async def test_pull_page_sends_the_keyset_cursor(signed_in, respx_mock):
-    stamp = datetime(2026, 11, 24, 10, 0, 0, 123456, tzinfo=UTC)
     rows = [
-        {"id": ITEM_ID, "name": "a", "updated_at": "2026-11-24T10:00:00.5+00:00"},
-        {"id": SHOW_ID, "name": "b", "updated_at": "2026-11-24T10:00:01+00:00"},
+        {"id": ITEM_ID, "name": "a", "change_xid": 812},
+        {"id": SHOW_ID, "name": "b", "change_xid": 815},
     ]
     route = rest(respx_mock, "GET", "live_products", body=rows)
     page = await signed_in.pull_page(
-        "live_products", ["id", "name"], Cursor(stamp, ITEM_ID), 500, [eq("session_id", SHOW_ID)]
+        "live_products", ["id", "name"], Cursor(812, ITEM_ID), 500,
+        [eq("session_id", SHOW_ID)], since=800,
     )
-    quoted = '"2026-11-24T10:00:00.123456+00:00"'
     assert sent(route).url.params.multi_items() == [
-        ("select", "id,name,updated_at"),
+        ("select", "id,name,change_xid"),
         ("session_id", f"eq.{SHOW_ID}"),
-        ("or", f"(updated_at.gt.{quoted},and(updated_at.eq.{quoted},id.gt.{ITEM_ID}))"),
-        ("order", "updated_at.asc,id.asc"),
+        ("change_xid", "gte.800"),
+        ("or", f"(change_xid.gt.812,and(change_xid.eq.812,id.gt.{ITEM_ID}))"),
+        ("order", "change_xid.asc,id.asc"),
         ("limit", "500"),
     ]
     assert page.rows == rows
-    assert page.next_cursor == Cursor(datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC), SHOW_ID)
+    assert page.next_cursor == Cursor(815, SHOW_ID)
 
 
 @pytest.mark.asyncio
@@ -139,8 +138,8 @@ async def test_first_pull_has_no_cursor_and_an_empty_page_ends_paging(signed_in,
     route = rest(respx_mock, "GET", "products", body=[])
     page = await signed_in.pull_page("products", ["name"], None, 1000)
     assert sent(route).url.params.multi_items() == [
-        ("select", "name,updated_at,id"),
-        ("order", "updated_at.asc,id.asc"),
+        ("select", "name,change_xid,id"),
+        ("order", "change_xid.asc,id.asc"),
         ("limit", "1000"),
     ]
     assert page.rows == [] and page.next_cursor is None

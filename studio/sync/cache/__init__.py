@@ -5,6 +5,7 @@ one `CacheWriter` (its thread owns the only write connection) and read with `Cac
 """
 
 from studio.sync.cache.codec import cents_to_decimal, money_cents
+from studio.sync.cache.conflicts import Conflict, FieldChange
 from studio.sync.cache.database import CacheDatabase, cache_path
 from studio.sync.cache.errors import (
     CacheDataError,
@@ -34,6 +35,8 @@ __all__ = [
     "CacheStore",
     "CacheVersionError",
     "CacheWriter",
+    "Conflict",
+    "FieldChange",
     "Operation",
     "OutboxEntry",
     "OutboxStateError",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from studio.sync.cache.ddl_v1 import V1_SCHEMA
 from studio.sync.cache.ddl_v2 import V2_SCHEMA
+from studio.sync.cache.ddl_v3 import V3_SCHEMA
 from studio.sync.cache.errors import CacheError, CacheVersionError
 
 # Marks a file as a studio cache ("SSTC"), so a stray SQLite file is never migrated.
@@ -30,6 +31,8 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "mirrored tables, outbox and sync cursors", V1_SCHEMA),
     Migration(2, "catalog search: stable product rowids and an FTS5 index", V2_SCHEMA),
+    Migration(3, "sync protocol: row versions, commit-order cursors, batches, conflicts",
+              V3_SCHEMA),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

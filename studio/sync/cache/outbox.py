@@ -37,7 +37,7 @@ OP_KINDS: tuple[str, ...] = ("upsert", "delete", "rpc")
 _FUNCTION_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 OUTBOX = sa.table("outbox", *(sa.column(name) for name in (
     "id", "op_id", "kind", "target", "row_id", "payload", "status", "attempts", "created_at",
-    "next_attempt_at", "last_error", "sqlstate", "undo", "undone_at",
+    "next_attempt_at", "last_error", "sqlstate", "undo", "undone_at", "batch_id", "base_version",
 )))
 
 
@@ -47,7 +47,7 @@ def select_entries() -> sa.Select[Any]:
     return sa.select(
         o.id, o.op_id, o.kind, o.target, o.row_id, o.payload, o.status, o.attempts,
         o.created_at, o.next_attempt_at, o.last_error, o.sqlstate,
-        o.undo.is_not(None).label("can_undo"), o.undone_at,
+        o.undo.is_not(None).label("can_undo"), o.undone_at, o.batch_id, o.base_version,
     )
 
 
@@ -79,6 +79,10 @@ class OutboxEntry:
     sqlstate: str | None
     can_undo: bool
     undone_at: str | None
+    # The user action the operation belongs to (sent together, all or nothing), if any.
+    batch_id: str | None = None
+    # The server row_version the edit was made against (None: a create, or an rpc).
+    base_version: int | None = None
 
 
 def entry_from_row(row: Sequence[Any]) -> OutboxEntry:
@@ -106,17 +110,18 @@ class OutboxOperations:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ adding operations
-    def enqueue(self, op: Operation) -> OutboxEntry:
+    def enqueue(self, op: Operation, *, batch_id: str | None = None) -> OutboxEntry:
         """Queue an operation with no local effect. The same op_id again is a no-op."""
         prepared = self._prepare(op)
         with self.transaction():
             existing = self._existing(op, prepared)
             if existing is not None:
                 return existing
-            return self._insert(op, prepared, undo=None)
+            return self._insert(op, prepared, undo=None, batch_id=batch_id)
 
-    def apply_local(self, op: Operation) -> OutboxEntry:
-        """Apply a row operation to the cache and queue it, in one transaction."""
+    def apply_local(self, op: Operation, *, batch_id: str | None = None) -> OutboxEntry:
+        """Apply a row operation to the cache and queue it, in one transaction. The cached
+        row's version becomes the operation's base version (what the edit was made against)."""
         prepared = self._prepare(op)
         if prepared.spec is None or prepared.row_id is None:
             raise CacheDataError("an rpc operation has no row to apply locally; use enqueue")
@@ -130,14 +135,19 @@ class OutboxOperations:
                 assert prepared.values is not None
                 after = merge_image(prepared.spec, before, prepared.values)
             write_image(self._conn, prepared.spec, prepared.row_id, after)
-            entry = self._insert(op, prepared, undo=dump_json({"row": before}))
+            base = before.get("row_version") if before is not None else None
+            entry = self._insert(op, prepared, undo=dump_json({"row": before}),
+                                 batch_id=batch_id, base_version=base)
         self._changed.add(prepared.spec.name)
         return entry
 
-    def apply_local_batch(self, ops: Sequence[Operation]) -> list[OutboxEntry]:
-        """Several local operations, all or none (e.g. reordering a lineup)."""
+    def apply_local_batch(
+        self, ops: Sequence[Operation], *, batch_id: str | None = None
+    ) -> list[OutboxEntry]:
+        """Several local operations, all or none (e.g. reordering a lineup); with `batch_id`
+        they are also sent together and applied on the server all or none."""
         with self.transaction():
-            return [self.apply_local(op) for op in ops]
+            return [self.apply_local(op, batch_id=batch_id) for op in ops]
 
     def _prepare(self, op: Operation) -> _Prepared:
         if not isinstance(op, Operation):
@@ -173,13 +183,22 @@ class OutboxOperations:
             raise CacheDataError(f"op_id {op.op_id} is already used by a different operation")
         return self.get_op(op.op_id)
 
-    def _insert(self, op: Operation, prepared: _Prepared, *, undo: str | None) -> OutboxEntry:
+    def _insert(
+        self,
+        op: Operation,
+        prepared: _Prepared,
+        *,
+        undo: str | None,
+        batch_id: str | None = None,
+        base_version: int | None = None,
+    ) -> OutboxEntry:
         now = now_text()
         self._conn.exec_driver_sql(
             "INSERT INTO outbox (op_id, created_at, kind, target, row_id, payload, status,"
-            " attempts, undo, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+            " attempts, undo, updated_at, batch_id, base_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
             (op.op_id, now, op.kind, op.target, prepared.row_id, prepared.payload_json, undo,
-             now))
+             now, batch_id, base_version))
         self._changed.add("outbox")
         entry = self.get_op(op.op_id)
         assert entry is not None

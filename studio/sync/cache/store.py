@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from studio.sync.cache.codec import BadValue, timestamp_text, to_cache
+from studio.sync.cache.codec import BadValue, to_cache
+from studio.sync.cache.conflicts import ConflictOperations
 from studio.sync.cache.errors import CacheDataError
-from studio.sync.cache.outbox import OutboxOperations
 from studio.sync.cache.rows import (
     convert_rows,
     diagnose,
@@ -41,16 +41,16 @@ _DATA_ERRORS = (sa.exc.IntegrityError, sa.exc.InterfaceError, sa.exc.Programming
 
 @dataclass(frozen=True)
 class SyncCursor:
-    """How far one table (or one scope of it) has been pulled."""
+    """How far one table (or one scope of it) has been pulled: every row written by a
+    transaction below `cursor_xid` is in the cache (None: nothing pulled yet, or reset)."""
 
     table: str
     scope: str
-    last_updated_at: str | None
-    last_id: str | None
+    cursor_xid: int | None
     last_full_sync_at: str | None
 
 
-class CacheStore(OutboxOperations):
+class CacheStore(ConflictOperations):
     """Synchronous writes on the writer connection; every public method is one transaction.
 
     Methods nest: called inside `transaction()`, they join the enclosing transaction. Reads
@@ -296,7 +296,7 @@ class CacheStore(OutboxOperations):
         spec = table_spec(table)
         with self.transaction():
             row = self._conn.exec_driver_sql(
-                "SELECT last_updated_at, last_id, last_full_sync_at FROM sync_cursors"
+                "SELECT cursor_xid, last_full_sync_at FROM sync_cursors"
                 " WHERE table_name = ? AND scope = ?", (spec.name, scope)).first()
         return SyncCursor(spec.name, scope, *row) if row is not None else None
 
@@ -304,28 +304,25 @@ class CacheStore(OutboxOperations):
         self,
         table: str,
         *,
-        last_updated_at: Any,
-        last_id: Any,
+        cursor_xid: int | None,
         scope: str = "",
         full_sync: bool = False,
     ) -> SyncCursor:
-        """Record the newest (updated_at, id) pulled; `full_sync` also stamps a full pass."""
+        """Record the commit-order horizon pulled up to; `full_sync` also stamps a full pass."""
         spec = table_spec(table)
-        try:
-            updated = None if last_updated_at is None else timestamp_text(last_updated_at)
-            row_id = None if last_id is None else validate_ids(spec, [last_id])[0]
-        except BadValue as exc:
-            raise CacheDataError(f"cursor of {spec.name}: {exc}") from None
+        if cursor_xid is not None and (
+            isinstance(cursor_xid, bool) or not isinstance(cursor_xid, int) or cursor_xid < 0
+        ):
+            raise CacheDataError(f"cursor of {spec.name}: {cursor_xid!r} is not a horizon")
         if not isinstance(scope, str):
             raise CacheDataError("cursor scope must be text")
         with self.transaction():
             self._conn.exec_driver_sql(
-                "INSERT INTO sync_cursors (table_name, scope, last_updated_at, last_id,"
-                " last_full_sync_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (table_name, scope) DO UPDATE SET"
-                " last_updated_at = excluded.last_updated_at, last_id = excluded.last_id,"
+                "INSERT INTO sync_cursors (table_name, scope, cursor_xid, last_full_sync_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (table_name, scope) DO UPDATE SET"
+                " cursor_xid = excluded.cursor_xid,"
                 " last_full_sync_at = coalesce(excluded.last_full_sync_at, last_full_sync_at)",
-                (spec.name, scope, updated, row_id, now_text() if full_sync else None))
+                (spec.name, scope, cursor_xid, now_text() if full_sync else None))
             cursor = self.get_cursor(spec.name, scope)
         assert cursor is not None
         return cursor

@@ -75,6 +75,8 @@ def _enum(name: str, choices: tuple[str, ...], default: str | None = None) -> Co
 
 _ID = _uuid("id", required=True)
 _STAMPS = (_ts("created_at", now=True), _ts("updated_at", now=True))
+# The server's version of a row the studio writes: the base an edit is made against.
+_VERSION = _int("row_version", default=1)
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ PRODUCTS = TableSpec(
         _bool("is_live_eligible", True),
         _int("weight_grams", nullable=True),
         *_STAMPS,
+        _VERSION,
     ),
 )
 LIVE_STREAM_SESSIONS = TableSpec(
@@ -186,6 +189,7 @@ LIVE_STREAM_SESSIONS = TableSpec(
         _int("total_units", default=0),
         _money("total_revenue", default=0),
         *_STAMPS,
+        _VERSION,
     ),
 )
 LIVE_PRODUCTS = TableSpec(
@@ -211,6 +215,7 @@ LIVE_PRODUCTS = TableSpec(
         _enum("status", LIVE_PRODUCT_STATUS, "active"),
         _ts("featured_at"),
         *_STAMPS,
+        _VERSION,
     ),
 )
 LIVE_STREAM_VIEWERS = TableSpec(
@@ -236,6 +241,7 @@ LIVE_STREAM_CHAT = TableSpec(
         _bool("is_pinned", False),
         _bool("is_hidden", False),
         *_STAMPS,
+        _VERSION,
     ),
     retain_per_session=20_000,
 )
@@ -278,6 +284,7 @@ INFLUENCER_GOALS = TableSpec(
         _enum("status", GOAL_STATUS, "active"),
         _ts("achieved_at"),
         *_STAMPS,
+        _VERSION,
     ),
 )
 INFLUENCER_EARNINGS = TableSpec(
@@ -325,6 +332,7 @@ INFLUENCER_NOTIFICATIONS = TableSpec(
         _bool("is_read", False),
         _ts("read_at"),
         *_STAMPS,
+        _VERSION,
     ),
 )
 
@@ -346,6 +354,10 @@ TABLES: dict[str, TableSpec] = {
         INFLUENCER_NOTIFICATIONS,
     )
 }
+# Tables whose rows carry the server's row_version (the ones the studio writes).
+VERSIONED: frozenset[str] = frozenset(
+    name for name, spec in TABLES.items() if "row_version" in spec.by_name
+)
 # Tables whose rows are indexed for full-text search (kept in step by triggers).
 FTS_TABLES: dict[str, str] = {"products": "products_fts"}
 

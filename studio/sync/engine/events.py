@@ -59,6 +59,11 @@ class SyncListener(Protocol):
 
     def on_op_rejected(self, rejection: OpRejected) -> None: ...
 
+    def on_conflict(self, conflict: Any) -> None:
+        """Another device changed a row first; `conflict` (a cache Conflict) is kept until
+        the user re-applies or discards it."""
+        ...
+
 
 class Listeners:
     """Registered listeners; a failing listener is logged and never breaks syncing."""

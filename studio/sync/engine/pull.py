@@ -1,11 +1,14 @@
 """Pulling into the cache: first pulls with progress, incremental keyset pulls, reconciliation.
 
-Each scope has a cursor (updated_at, id) saved with the rows of every page, in one cache
-transaction. Incremental pulls restart an overlap window before the cursor: `updated_at` is a
-transaction's start time, so a row can commit after rows stamped later than it; re-reading the
-window catches it, and storing a row again is harmless. Deletions and lost access show up as
-ids missing from the server's id list of a scope, which reconciliation removes from the cache
-(rows with local operations waiting to be pushed stay, as the cache guarantees).
+Cursors follow commit order, not the wall clock. A pass first asks the server for its
+horizon H (`sync_horizon()`: every transaction below it has finished), then reads each scope's
+rows with change_xid >= the scope's cursor, keyset-paged by (change_xid, id), and saves H as the
+new cursor with the last page, in one cache transaction. A transaction held open for minutes
+keeps H below its id, so its rows are read once it commits; rows at or above H are harmlessly
+read again next time. Deletions come from the server's deletions feed (see `tombstones`); rows
+that left a scope without being deleted (lost access, a moving time window) are removed by
+reconciliation against the server's id lists (rows with local operations waiting to be pushed
+stay, as the cache guarantees).
 """
 
 from __future__ import annotations
@@ -15,20 +18,19 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from studio.sync.backend import (
-    NIL_UUID,
     AuthError,
     Backend,
     BackendError,
     Cursor,
     NetworkError,
     Page,
-    after_cursor,
+    gte,
     in_,
 )
 from studio.sync.cache import CacheStore, CacheWriter
@@ -36,6 +38,7 @@ from studio.sync.cache.errors import CacheError
 from studio.sync.cache.store import BULK_THRESHOLD
 from studio.sync.cache.tables import SA_TABLES, table_spec
 from studio.sync.engine.events import SyncProgress
+from studio.sync.engine.tombstones import TombstonePuller
 from studio.sync.scope import (
     IDS_PER_CHUNK,
     DerivedScope,
@@ -49,54 +52,51 @@ from studio.sync.scope import (
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 1000
-DEFAULT_OVERLAP = timedelta(minutes=2)
 
 
 @dataclass
 class PullOutcome:
-    """What one pass pulled, the scopes it used, and the scopes that failed (and why)."""
+    """What one pass pulled, the scopes it used, and the scopes that failed (and why).
+
+    `horizon` is the server's horizon the pass read at; `needs_reconcile` says the deletions
+    feed could not cover the gap since the last pass (a full reconcile must)."""
 
     rows: int = 0
     scopes: list[TableScope] = field(default_factory=list)
     failures: list[tuple[TableScope, Exception]] = field(default_factory=list)
+    horizon: int | None = None
+    needs_reconcile: bool = False
 
 
 def _store_page(
-    store: CacheStore, table: str, rows: list[dict[str, Any]], key: str, cursor: Cursor | None
+    store: CacheStore, table: str, rows: list[dict[str, Any]], key: str, cursor_xid: int | None
 ) -> None:
-    """A page's rows and the scope's new cursor, in one transaction (never one without the
+    """A page's rows and the scope's cursor, in one transaction (never one without the
     other). The cursor only moves forward."""
     with store.transaction():
         store.upsert_rows(table, rows)
-        if cursor is None:
-            return
-        saved = store.get_cursor(table, key)
-        if (
-            saved is not None
-            and saved.last_updated_at is not None
-            and _position(_cursor_of(saved.last_updated_at, saved.last_id)) >= _position(cursor)
-        ):
-            return
-        store.set_cursor(table, last_updated_at=cursor.updated_at, last_id=cursor.id, scope=key)
+        if cursor_xid is not None:
+            _advance(store, table, key, cursor_xid)
+
+
+def _advance(store: CacheStore, table: str, key: str, cursor_xid: int) -> None:
+    saved = store.get_cursor(table, key)
+    if saved is None or saved.cursor_xid is None or saved.cursor_xid < cursor_xid:
+        store.set_cursor(table, cursor_xid=cursor_xid, scope=key)
 
 
 def _finish_first_pull(store: CacheStore, table: str, key: str) -> None:
     saved = store.get_cursor(table, key)
     store.set_cursor(
-        table,
-        last_updated_at=saved.last_updated_at if saved else None,
-        last_id=saved.last_id if saved else None,
-        scope=key,
-        full_sync=True,
+        table, cursor_xid=saved.cursor_xid if saved else None, scope=key, full_sync=True
     )
 
 
-def _cursor_of(updated_at: str, row_id: str | None) -> Cursor:
-    return Cursor(datetime.fromisoformat(updated_at), row_id or NIL_UUID)
-
-
-def _position(cursor: Cursor) -> tuple[datetime, str]:
-    return cursor.updated_at, cursor.id
+def _strip_cursor_column(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without change_xid (read for paging; the cache does not keep it)."""
+    for row in rows:
+        row.pop("change_xid", None)
+    return rows
 
 
 class Puller:
@@ -109,7 +109,6 @@ class Puller:
         on_progress: Callable[[SyncProgress], None],
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        overlap: timedelta = DEFAULT_OVERLAP,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be positive")
@@ -117,7 +116,7 @@ class Puller:
         self._writer = writer
         self._on_progress = on_progress
         self._page_size = page_size
-        self._overlap = overlap
+        self.tombstones = TombstonePuller(backend, writer, page_size=page_size)
 
     # ------------------------------------------------------------------------- cache reads
     def query(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
@@ -148,8 +147,12 @@ class Puller:
         """One pass over the plan. Network and session failures abort the pass (raised);
         any other failure of a scope is recorded and the other scopes still pull."""
         now = now or datetime.now(UTC)
-        outcome = PullOutcome()
+        # Taken before any read: every row written below it is visible to the reads that
+        # follow, so it is the cursor to save once they are stored.
+        horizon = await self._backend.sync_horizon()
+        outcome = PullOutcome(horizon=horizon)
         progress: dict[str, list[int]] = {}
+        fresh = await self.tombstones.fresh_cache(plan.tables, self._is_empty)
         for entry in plan.entries:
             if isinstance(entry, DerivedScope):
                 scopes = await asyncio.to_thread(entry.resolve, self.query, now)
@@ -160,7 +163,7 @@ class Puller:
                     continue
                 outcome.scopes.append(scope)
                 try:
-                    outcome.rows += await self._pull_scope(scope, now, progress)
+                    outcome.rows += await self._pull_scope(scope, now, progress, horizon)
                 except (NetworkError, AuthError):
                     raise
                 except (BackendError, CacheError, ValueError) as error:
@@ -168,23 +171,25 @@ class Puller:
                     outcome.failures.append((scope, error))
         for table, (done, _total) in progress.items():
             self._on_progress(SyncProgress(table, done, done))
+        if not outcome.failures:
+            outcome.needs_reconcile = not await self.tombstones.pull(
+                plan.tables, horizon, fresh=fresh
+            )
         return outcome
 
     async def _pull_scope(
-        self, scope: TableScope, now: datetime, progress: dict[str, list[int]]
+        self, scope: TableScope, now: datetime, progress: dict[str, list[int]], horizon: int
     ) -> int:
         table = scope.table
         saved = await self._writer.run(CacheStore.get_cursor, table, scope.key)
         # A first pull cut short (the app closed) goes on from its cursor, still as a first
         # pull: with progress, and to the end.
         first = saved is None or saved.last_full_sync_at is None
-        start: Cursor | None = None
-        if saved is not None and saved.last_updated_at is not None:
-            start = _cursor_of(saved.last_updated_at, saved.last_id).rewound(self._overlap)
+        since = saved.cursor_xid if saved is not None else None
         filters = scope.filters_at(now)
         bulk = False
         if first:
-            remaining = [*filters, after_cursor(start)] if start is not None else filters
+            remaining = [*filters, gte("change_xid", since)] if since is not None else filters
             total = await self._backend.count(table, remaining)
             counts = progress.setdefault(table, [0, 0])
             counts[1] += total
@@ -197,12 +202,12 @@ class Puller:
         fetch: asyncio.Future[Page] | None = None
 
         def request(cursor: Cursor | None) -> asyncio.Future[Page]:
-            return asyncio.ensure_future(
-                self._backend.pull_page(table, scope.columns, cursor, self._page_size, filters)
-            )
+            return asyncio.ensure_future(self._backend.pull_page(
+                table, scope.columns, cursor, self._page_size, filters, since=since
+            ))
 
         try:
-            fetch = request(start)
+            fetch = request(None)
             while fetch is not None:
                 page = await fetch
                 fetch = None
@@ -216,8 +221,11 @@ class Puller:
                     fetch = request(page.next_cursor)  # fetched while this page is stored
                 if not page.rows:
                     continue
-                rows = complete_rows(table, page.rows)
-                await self._writer.run(_store_page, table, rows, scope.key, page.next_cursor)
+                rows = complete_rows(table, _strip_cursor_column(page.rows))
+                # Mid-pass the cursor may only move to a point every transaction below has
+                # finished: the smaller of this page's last change and the horizon.
+                last = page.next_cursor.change_xid if page.next_cursor else horizon
+                await self._writer.run(_store_page, table, rows, scope.key, min(last, horizon))
                 pulled += len(rows)
                 if first:
                     counts = progress[table]
@@ -230,6 +238,7 @@ class Puller:
                     await fetch
             if bulk:
                 await self._writer.run(CacheStore.finish_bulk_load, table)
+        await self._writer.run(_advance, table, scope.key, horizon)
         if first:
             await self._writer.run(_finish_first_pull, table, scope.key)
         return pulled

@@ -1,10 +1,11 @@
-"""Pushing the outbox: each operation sent once in order, idempotently, refused ones undone.
+"""Pushing the outbox: operations sent in order through `apply_ops`, idempotently, versioned.
 
-A row upsert is sent as an insert that ignores duplicates (only when the payload holds what a
-new row needs, and only insertable columns), then, if the row already existed, an update by id
-of the columns the user may change. Client-generated ids make a replayed create harmless and a
-replayed update sets the same values again. The server's row comes back with each write and
-replaces the local one, bringing server-computed columns (session codes, stamps, metrics).
+Row operations go to the server's `apply_ops`: each carries its op id (a resent operation is
+answered from the server's ledger, never applied twice) and the row version it was made against
+(a stale one is a conflict, not a silent overwrite). The operations of one user action (a batch)
+are sent in one call and applied all or none. The server's row comes back with each result and
+replaces the local one. Function calls (checkout and the like) are sent as calls, with the op id
+as their idempotency key where the function takes one.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from studio.core.lineup_rules import field_for_constraint, field_for_server_message
-from studio.sync.backend import AuthError, Backend, BackendError, eq
-from studio.sync.cache import CacheStore, CacheWriter, Operation, OutboxEntry
+from studio.sync.backend import AuthError, Backend, BackendError
+from studio.sync.cache import CacheStore, CacheWriter, Conflict, Operation, OutboxEntry
 from studio.sync.cache.errors import CacheDataError
 from studio.sync.engine.events import OpRejected
 from studio.sync.scope import complete_rows, readable_columns
@@ -27,7 +28,6 @@ from studio.sync.scope import complete_rows, readable_columns
 log = logging.getLogger(__name__)
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
-_BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -171,10 +171,6 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> 
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
-class Refused(BackendError):
-    """A write the server silently did not apply (no visible row matched)."""
-
-
 # --------------------------------------------------------------------------------- pusher
 
 
@@ -195,6 +191,43 @@ def _complete(store: CacheStore, op_id: str, table: str | None, rows: list[dict]
         log.exception("could not store the server's %s row after a push", table)
 
 
+def server_row(table: str, row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A row from apply_ops as the cache takes it, or None when it lacks a mirrored column."""
+    if row is None:
+        return None
+    columns = readable_columns(table)
+    if any(c not in row for c in columns):
+        return None
+    return complete_rows(table, [{c: row[c] for c in columns}])[0]
+
+
+def _applied(store: CacheStore, op_id: str, table: str, row: dict[str, Any] | None) -> None:
+    with store.transaction():
+        version = row.get("row_version") if row is not None else None
+        store.mark_applied(op_id, int(version) if version is not None else None)
+        if row is not None:
+            try:
+                store.upsert_rows(table, [row])
+            except CacheDataError:  # the next pull brings the row instead
+                log.exception("could not store the server's %s row after a push", table)
+
+
+def wire_op(entry: OutboxEntry) -> dict[str, Any]:
+    """An outbox row operation as apply_ops takes it: a create sends the insertable columns,
+    an edit the columns the user may change, with the version it was made against."""
+    rule = WRITE_RULES.get(entry.target)
+    if rule is None:
+        raise ValueError(f"the studio does not write {entry.target!r}")
+    if entry.row_id is None:
+        raise ValueError("a row operation without a row id")
+    values: dict[str, Any] = {}
+    if entry.kind == "upsert":
+        allowed = rule.insert if entry.base_version is None else rule.update
+        values = _only(entry.payload, allowed - {"id"})
+    return {"op_id": entry.op_id, "table": entry.target, "kind": entry.kind,
+            "id": entry.row_id, "base_version": entry.base_version, "values": values}
+
+
 class Pusher:
     """Sends pending outbox operations in queue order until none is due or one must wait."""
 
@@ -207,49 +240,96 @@ class Pusher:
         retry_base: float,
         retry_cap: float,
         rng: random.Random | None = None,
+        on_conflict: Callable[[Conflict], None] | None = None,
     ) -> None:
         self._backend = backend
         self._writer = writer
         self._on_rejected = on_rejected
+        self._on_conflict = on_conflict or (lambda _conflict: None)
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._rng = rng or random.Random()
 
     async def push(self, *, ignore_backoff: bool = False) -> PushOutcome:
         """Send what is due (everything pending with `ignore_backoff`). A retryable failure
-        leaves its operation pending with a retry time and is raised: nothing behind it is
+        leaves its operations pending with a retry time and is raised: nothing behind them is
         sent out of order."""
         outcome = PushOutcome()
         while True:
             due = FAR_FUTURE if ignore_backoff else datetime.now(UTC)
-            entries = await self._writer.run(CacheStore.next_pending, _BATCH, now=due)
+            # One group at a time, read afresh: an applied edit moves the base version of the
+            # row's later edits, so entries read before it was sent would carry a stale one.
+            entries = await self._writer.run(CacheStore.next_pending, 1, now=due)
             if not entries:
                 return outcome
-            for entry in entries:
-                await self._push_one(entry, outcome)
+            entry = entries[0]
+            if entry.kind == "rpc":
+                await self._attempt([entry], self._call, outcome)
+                continue
+            group = [entry]
+            if entry.batch_id is not None:
+                group = await self._writer.run(CacheStore.batch_entries, entry.batch_id)
+            await self._attempt(group, self._apply, outcome)
 
-    async def _push_one(self, entry: OutboxEntry, outcome: PushOutcome) -> None:
-        await self._writer.run(CacheStore.mark_in_flight, [entry.op_id])
+    async def _attempt(
+        self,
+        group: list[OutboxEntry],
+        send: Callable[[list[OutboxEntry], PushOutcome], Any],
+        outcome: PushOutcome,
+    ) -> None:
+        await self._writer.run(CacheStore.mark_in_flight, [e.op_id for e in group])
         try:
-            rows = await self._send(entry)
+            await send(group, outcome)
         except Exception as error:
             if is_refusal(error):
-                await self._reject(entry, error)
-                outcome.rejected += 1
+                for entry in reversed(group):  # undone last first: each restores its before
+                    await self._reject(entry, error)
+                outcome.rejected += len(group)
                 return
-            delay = backoff_delay(entry.attempts + 1, self._retry_base, self._retry_cap, self._rng)
-            await self._writer.run(
-                CacheStore.mark_failed,
-                entry.op_id,
-                _describe(error),
-                sqlstate=getattr(error, "sqlstate", None),
-                retry_at=datetime.now(UTC) + timedelta(seconds=delay),
-            )
+            attempts = max(e.attempts for e in group) + 1
+            delay = backoff_delay(attempts, self._retry_base, self._retry_cap, self._rng)
+            for entry in group:
+                await self._writer.run(
+                    CacheStore.mark_failed,
+                    entry.op_id,
+                    _describe(error),
+                    sqlstate=getattr(error, "sqlstate", None),
+                    retry_at=datetime.now(UTC) + timedelta(seconds=delay),
+                )
             raise
-        table = None if entry.kind == "rpc" else entry.target
-        await self._writer.run(_complete, entry.op_id, table, rows)
+
+    async def _call(self, group: list[OutboxEntry], outcome: PushOutcome) -> None:
+        [entry] = group
+        params = dict(entry.payload)
+        key = IDEMPOTENCY_PARAMS.get(entry.target)
+        if key is not None:
+            params.setdefault(key, entry.op_id)
+        await self._backend.rpc(entry.target, params)
+        await self._writer.run(_complete, entry.op_id, None, [])
         outcome.sent += 1
-        outcome.called_functions |= entry.kind == "rpc"
+        outcome.called_functions = True
+
+    async def _apply(self, group: list[OutboxEntry], outcome: PushOutcome) -> None:
+        results = await self._backend.apply_ops([wire_op(e) for e in group])
+        for entry, result in zip(group, results, strict=True):
+            row = server_row(entry.target, result.row)
+            if result.status in ("applied", "replayed"):
+                await self._writer.run(_applied, entry.op_id, entry.target, row)
+                outcome.sent += 1
+            elif result.status == "gone":
+                await self._writer.run(CacheStore.mark_gone, entry.op_id)
+                outcome.rejected += 1
+                noun = WRITE_RULES[entry.target].noun
+                self._on_rejected(OpRejected(
+                    entry.op_id, entry.target,
+                    f"This {noun} was deleted on another device; your change to it was dropped.",
+                    None, None))
+            else:  # a conflict, or skipped because another op of its batch conflicted
+                conflict = await self._writer.run(CacheStore.mark_conflict, entry.op_id, row)
+                outcome.rejected += 1
+                log.info("%s on %s %s: changed on another device first", entry.kind,
+                         entry.target, entry.row_id)
+                self._on_conflict(conflict)
 
     async def _reject(self, entry: OutboxEntry, error: BaseException) -> None:
         message = _describe(error)
@@ -261,59 +341,6 @@ class Pusher:
         )
         field = field_for_error(entry.target, error) if entry.kind != "rpc" else None
         self._on_rejected(OpRejected(entry.op_id, entry.target, message, sqlstate, field))
-
-    # ------------------------------------------------------------------------- requests
-    async def _send(self, entry: OutboxEntry) -> list[dict[str, Any]]:
-        if entry.kind == "rpc":
-            params = dict(entry.payload)
-            key = IDEMPOTENCY_PARAMS.get(entry.target)
-            if key is not None:
-                params.setdefault(key, entry.op_id)
-            await self._backend.rpc(entry.target, params)
-            return []
-        rule = WRITE_RULES.get(entry.target)
-        if rule is None:
-            raise ValueError(f"the studio does not write {entry.target!r}")
-        if entry.row_id is None:
-            raise ValueError("a row operation without a row id")
-        if entry.kind == "delete":
-            await self._delete(entry.target, rule, entry.row_id)
-            return []
-        return await self._upsert(entry.target, rule, entry.row_id, entry.payload)
-
-    async def _upsert(
-        self, table: str, rule: WriteRule, row_id: str, payload: Mapping[str, Any]
-    ) -> list[dict[str, Any]]:
-        columns = readable_columns(table)
-        if rule.create_with is not None and rule.create_with <= payload.keys():
-            row = _only(payload, rule.insert)
-            created = await self._backend.insert(
-                table, [row], ignore_duplicates=True, returning=True, columns=columns
-            )
-            if created:
-                return created
-        values = _only(payload, rule.update)
-        by_id = [eq("id", row_id)]
-        if not values:
-            return await self._backend.select(table, columns, by_id)
-        rows = await self._backend.update(table, values, by_id, returning=True, columns=columns)
-        if not rows:
-            await self._explain_untouched(table, rule, row_id)
-        return rows
-
-    async def _delete(self, table: str, rule: WriteRule, row_id: str) -> None:
-        by_id = [eq("id", row_id)]
-        gone = await self._backend.delete(table, by_id, returning=True, columns=["id"])
-        # Nothing deleted and nothing visible: already gone, which is what was asked.
-        if not gone and await self._backend.select(table, ["id"], by_id):
-            raise Refused(f"This {rule.noun} can no longer be removed.", sqlstate="42501")
-
-    async def _explain_untouched(self, table: str, rule: WriteRule, row_id: str) -> None:
-        """No row matched a write by id: the row is gone, or the user may no longer write it
-        (row level security filters writes silently, e.g. the lineup of a show that ended)."""
-        if await self._backend.select(table, ["id"], [eq("id", row_id)]):
-            raise Refused(f"This {rule.noun} can no longer be changed.", sqlstate="42501")
-        raise Refused(f"This {rule.noun} no longer exists on the server.", sqlstate="P0002")
 
 
 def _only(payload: Mapping[str, Any], columns: Collection[str]) -> dict[str, Any]:

@@ -13,13 +13,15 @@ import asyncio
 import contextlib
 import logging
 import random
+import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from studio.sync.backend import AuthError, Backend, BackendError, NetworkError
-from studio.sync.cache import CacheStore, CacheWriter, Operation
+from studio.sync.cache import CacheStore, CacheWriter, Conflict, Operation
 from studio.sync.cache.errors import CacheError
+from studio.sync.engine import conflicts as conflict_actions
 from studio.sync.engine.events import (
     Listeners,
     OpRejected,
@@ -27,7 +29,7 @@ from studio.sync.engine.events import (
     SyncState,
     SyncStatus,
 )
-from studio.sync.engine.pull import DEFAULT_OVERLAP, DEFAULT_PAGE_SIZE, Puller
+from studio.sync.engine.pull import DEFAULT_PAGE_SIZE, Puller
 from studio.sync.engine.push import Pusher, backoff_delay, check_operation
 from studio.sync.scope import ScopePlan, TableScope
 
@@ -48,7 +50,6 @@ class SyncEngine:
         plan: ScopePlan,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
-        overlap: timedelta = DEFAULT_OVERLAP,
         poll_interval: float = 30.0,
         reconcile_interval: float = 300.0,
         retry_base: float = 1.0,
@@ -60,12 +61,10 @@ class SyncEngine:
         self.plan = plan
         self._listeners = Listeners()
         self._rng = rng or random.Random()
-        self._puller = Puller(
-            backend, writer, self._emit_progress, page_size=page_size, overlap=overlap
-        )
+        self._puller = Puller(backend, writer, self._emit_progress, page_size=page_size)
         self._pusher = Pusher(
             backend, writer, self._emit_rejected, retry_base=retry_base, retry_cap=retry_cap,
-            rng=self._rng,
+            rng=self._rng, on_conflict=self._emit_conflict,
         )
         self._poll_interval = poll_interval
         self._reconcile_interval = reconcile_interval
@@ -121,6 +120,9 @@ class SyncEngine:
     def _emit_rejected(self, rejection: OpRejected) -> None:
         self._listeners.emit("on_op_rejected", rejection)
 
+    def _emit_conflict(self, conflict: Conflict) -> None:
+        self._listeners.emit("on_conflict", conflict)
+
     async def _publish(self, state: SyncState | None = None, detail: str | None = None) -> None:
         pending = await self.writer.run(CacheStore.pending_count)
         current = self._status
@@ -149,16 +151,37 @@ class SyncEngine:
         return (await self.submit_batch([op]))[0]
 
     async def submit_batch(self, ops: Sequence[Operation]) -> list[str]:
-        """Several operations applied together, all or none (e.g. a lineup reorder)."""
+        """One user action's operations (e.g. a lineup reorder): stored in one cache
+        transaction, all or none, and applied on the server in one transaction, all or none."""
+        ops = list(ops)
         for op in ops:
             if not isinstance(op, Operation):
                 raise ValueError(f"expected an Operation, got {type(op).__name__}")
             check_operation(op)
-        await self.writer.run(_apply_local, list(ops))
+        batch_id = str(uuid.uuid4()) if len(ops) > 1 else None
+        await self.writer.run(_apply_local, ops, batch_id)
         await self._publish()
         if self._status.state != "offline":  # offline, the retry timer decides
             self._wake.set()
         return [op.op_id for op in ops]
+
+    # ------------------------------------------------------------------------- conflicts
+    async def conflicts(self) -> list[Conflict]:
+        """Edits that lost to another device's change and wait for the user's decision."""
+        return await self.writer.run(CacheStore.open_conflicts)
+
+    async def reapply_conflict(self, conflict_id: int) -> list[str]:
+        """Send the user's change again, made against the server's current version (a new
+        operation; a batch's conflicts go again together). Returns the new op ids."""
+        op_ids = await self.writer.run(conflict_actions.reapply, conflict_id)
+        await self._publish()
+        if self._status.state != "offline":
+            self._wake.set()
+        return op_ids
+
+    async def discard_conflict(self, conflict_id: int) -> None:
+        """Keep the other device's version: the conflict (and its batch's) is closed."""
+        await self.writer.run(conflict_actions.discard, conflict_id)
 
     # ---------------------------------------------------------------------------- cycles
     async def start(self) -> None:
@@ -260,16 +283,22 @@ class SyncEngine:
                     pushed = await self._pusher.push(ignore_backoff=forced or recovering)
                     pull = pull or pushed.called_functions or pushed.rejected > 0
                 failures = []
+                horizon = None
                 if pull or reconcile:
                     outcome = await self._puller.pull(self.plan)
                     self._scopes = outcome.scopes
                     failures = outcome.failures
+                    horizon = outcome.horizon
+                    # The deletions feed cannot cover the gap: a full reconcile does.
+                    reconcile = reconcile or outcome.needs_reconcile
                 if reconcile and not failures:
                     reconciled = await self._puller.reconcile(self.plan.tables, self._scopes)
                     failures = reconciled.failures
                     if not failures:
                         stamp = datetime.now(UTC).isoformat()
                         await self.writer.run(CacheStore.set_meta, _RECONCILED_AT, stamp)
+                        if horizon is not None:
+                            await self._puller.tombstones.reconciled(horizon)
             except NetworkError as error:
                 self._failures += 1
                 await self._publish("offline", f"Offline: {error.message}")
@@ -307,15 +336,15 @@ class SyncEngine:
         return age >= self._reconcile_interval
 
 
-def _apply_local(store: CacheStore, ops: list[Operation]) -> None:
+def _apply_local(store: CacheStore, ops: list[Operation], batch_id: str | None) -> None:
     """Row operations applied to the cache and every operation queued, in order, all or none
-    (function calls have no local effect)."""
+    (function calls have no local effect). Row operations of a batch share its id."""
     with store.transaction():
         for op in ops:
             if op.kind == "rpc":
                 store.enqueue(op)
             else:
-                store.apply_local(op)
+                store.apply_local(op, batch_id=batch_id)
 
 
 def _message(error: Exception) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -56,6 +56,14 @@ from studio.sync.local.sql import (
     select_statement,
     update_statement,
     upsert_statement,
+)
+from studio.sync.protocol import (
+    OpResult,
+    TombstonePage,
+    read_horizon,
+    read_tombstone_floor,
+    send_ops,
+    tombstone_page,
 )
 from studio.sync.session_store import MemorySessionStore, SessionStore
 
@@ -234,8 +242,27 @@ class LocalBackend:
         cursor: Cursor | None,
         limit: int,
         scope_filters: Sequence[Condition] = (),
+        since: int | None = None,
     ) -> Page:
-        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters)
+        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters, since)
+
+    async def sync_horizon(self) -> int:
+        return await read_horizon(self.rpc)
+
+    async def tombstone_floor(self) -> int | None:
+        return await read_tombstone_floor(self.rpc)
+
+    async def pull_tombstones(
+        self,
+        tables: Collection[str],
+        since: int | None,
+        after: tuple[int, int] | None,
+        limit: int,
+    ) -> TombstonePage:
+        return await tombstone_page(self.select, tables, since, after, limit)
+
+    async def apply_ops(self, ops: Sequence[Mapping[str, Any]]) -> list[OpResult]:
+        return await send_ops(self.rpc, ops)
 
     async def count(self, table: str, scope_filters: Sequence[Condition] = ()) -> int:
         """How many rows of `table` the user sees under the filters (`count=exact`)."""
