@@ -35,6 +35,15 @@ RESULT_KEYS = frozenset({Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown,
 SEARCH_DELAY_MS = 120
 
 
+def _first_matches(reader: CacheReader, query: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The first RESULT_LIMIT offerable products matching `query`, and how many match."""
+    offerable = {"live_eligible": True, "status": "active"}
+    rows = reader.search_products(query, **offerable, sort="relevance" if query else "name",
+                                  limit=RESULT_LIMIT)
+    total = len(rows) if len(rows) < RESULT_LIMIT else reader.count_products(query, **offerable)
+    return rows, total
+
+
 class ProductPicker(QDialog):
     """Search live-eligible active products; `picked` carries the chosen product ids."""
 
@@ -98,9 +107,7 @@ class ProductPicker(QDialog):
     async def search_now(self) -> None:
         self._generation += 1
         generation, query = self._generation, self.search.text().strip() or None
-        rows = await self._ctx.read(
-            CacheReader.search_products, query, live_eligible=True, status="active",
-            sort="relevance" if query else "name", limit=RESULT_LIMIT)
+        rows, total = await self._ctx.read(_first_matches, query)
         if generation != self._generation:
             return
         self.results.clear()
@@ -113,8 +120,9 @@ class ProductPicker(QDialog):
                 item.setText(text + "  (already in the lineup)")
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             self.results.addItem(item)
-        if len(rows) == RESULT_LIMIT:
-            text = f"The first {RESULT_LIMIT} matches: type more to narrow the search"
+        if total > len(rows):
+            text = (f"Showing the first {len(rows)} of {counted(total, 'product')}: "
+                    "type more to narrow the search")
         else:
             text = counted(len(rows), "product") if rows else "No matching products"
         self.status.setText(text)
