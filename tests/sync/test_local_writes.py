@@ -121,7 +121,8 @@ async def test_insert_ignoring_duplicates_is_idempotent(ws: Workspace) -> None:
 async def test_update_and_delete_by_filters(ws: Workspace) -> None:
     host, session, product = show(ws)
     backend = await ws.signed_in(host)
-    rows = [lineup_row(host, session, product, position=n) for n in range(3)]
+    # A wholesale product appears once per show: the other two are the host's own goods.
+    rows = [lineup_row(host, session, product if n == 0 else None, position=n) for n in range(3)]
     await backend.insert("live_products", rows, returning=False)
     ids = [r["id"] for r in rows]
 
