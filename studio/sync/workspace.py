@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -315,6 +315,12 @@ class Workspace:
         if not isinstance(self.engine, SyncEngine):
             raise NotSignedIn("sign in to make changes")
         return await self.engine.submit(op)
+
+    async def submit_batch(self, ops: Sequence[Operation]) -> list[str]:
+        """One user action's writes: applied together locally and on the server (all or none)."""
+        if not isinstance(self.engine, SyncEngine):
+            raise NotSignedIn("sign in to make changes")
+        return await self.engine.submit_batch(ops)
 
     async def sign_in(self, email: str, password: str) -> None:
         """Switch to another user: the current user's engine and cache close first. If the

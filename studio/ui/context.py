@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -49,6 +49,8 @@ class ScreenContext:
     user_id: str | None = None
     roles: frozenset[str] = frozenset()
     profile_ids: dict[str, str] = field(default_factory=dict)
+    # One user action's writes, applied locally and on the server all or none (a reorder).
+    submit_batch: Callable[[Sequence[Operation]], Awaitable[list[str]]] | None = None
     _reads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-read")
     )
@@ -56,6 +58,12 @@ class ScreenContext:
     async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._reads, lambda: fn(self.reader, *args, **kwargs))
+
+    async def submit_all(self, ops: Sequence[Operation]) -> list[str]:
+        """Queue one user action's writes together (one by one without `submit_batch`)."""
+        if self.submit_batch is not None:
+            return await self.submit_batch(list(ops))
+        return [await self.submit(op) for op in ops]
 
     def close(self) -> None:
         # Wait for a read already running (milliseconds): its result must not be handed to an

@@ -248,7 +248,8 @@ class WorkspaceController:
         else:
             self.bridge.attach(workspace.engine)
             self.ctx = ScreenContext(
-                reader=workspace.reader, submit=workspace.submit, signals=self.bridge.signals,
+                reader=workspace.reader, submit=workspace.submit,
+                submit_batch=workspace.submit_batch, signals=self.bridge.signals,
                 user_id=workspace.user_id, roles=roles,
                 profile_ids=dict(workspace.profile_ids or {}))
             window.install_screens(self.ctx)

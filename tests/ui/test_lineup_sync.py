@@ -47,7 +47,8 @@ def studio(qtbot, run, seeded_copy: str, tmp_path: Path):
     bridge = SyncBridge()
     bridge.attach(workspace.engine)
     ctx = ScreenContext(reader=workspace.reader, submit=workspace.submit,
-                        signals=bridge.signals, user_id=workspace.user_id,
+                        submit_batch=workspace.submit_batch, signals=bridge.signals,
+                        user_id=workspace.user_id,
                         roles=workspace.roles, profile_ids=workspace.profile_ids)
     screen = ShowsScreen(ctx, ActionRegistry())
     qtbot.addWidget(screen)

@@ -412,7 +412,9 @@ class LineupEditor(QWidget):
         try:
             for op in ops:
                 self._sent[op.op_id] = describe_op(op)
-                await self._ctx.submit(op)
+            # One user action, one batch: a reorder or an insertion between items moves several
+            # positions, which stay unique only if they land together.
+            await self._ctx.submit_all(ops)
         except Exception as exc:
             log.exception("could not save a lineup change")
             self.show_message(f"Could not save the change: {exc}", "error")
