@@ -90,6 +90,7 @@ def generate_products(count: int, seed: int = 7) -> list[dict[str, Any]]:
             "weight_grams": None,
             "created_at": f"2026-10-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00",
             "updated_at": STAMP,
+            "row_version": 1,
         })
     return rows
 

@@ -25,6 +25,7 @@ def product(n: int, **overrides: Any) -> dict[str, Any]:
         "tags": [], "image_url": None, "wholesale_price": "10.00", "retail_price": "20.00",
         "stock_quantity": 5, "min_order_quantity": 1, "status": "active",
         "is_live_eligible": True, "weight_grams": None, "created_at": STAMP, "updated_at": STAMP,
+        "row_version": 1,
     }
     row.update(overrides)
     return row
