@@ -51,7 +51,7 @@ def product_row(n: int) -> dict[str, Any]:
         "brand": "Oakhaus", "tags": [], "image_url": None, "wholesale_price": wholesale,
         "retail_price": retail, "stock_quantity": stock, "min_order_quantity": 1,
         "status": status, "is_live_eligible": eligible, "weight_grams": None,
-        "created_at": STAMP, "updated_at": STAMP,
+        "created_at": STAMP, "updated_at": STAMP, "row_version": 1,
     }
 
 
@@ -80,7 +80,7 @@ def show_row(n: int, host: str = HOST, **overrides: Any) -> dict[str, Any]:
         "actual_end": None, "is_rehearsal": False, "chat_enabled": True,
         "featured_live_product_id": None, "current_viewers": 0, "peak_viewers": 0,
         "unique_viewers": 0, "total_orders": 0, "total_units": 0, "total_revenue": "0.00",
-        "created_at": STAMP, "updated_at": STAMP,
+        "created_at": STAMP, "updated_at": STAMP, "row_version": 1,
     }
     row.update(overrides)
     return row
@@ -96,7 +96,7 @@ def item_row(n: int, show_n: int, product_n: int | None, position: int,
         "compare_at_price": "25.00", "flash_price": None, "flash_starts_at": None,
         "flash_ends_at": None, "allocated_quantity": 4, "sold_quantity": 0, "revenue": "0.00",
         "max_per_buyer": None, "status": "active", "featured_at": None, "created_at": STAMP,
-        "updated_at": STAMP,
+        "updated_at": STAMP, "row_version": 1,
     }
     row.update(overrides)
     return row
