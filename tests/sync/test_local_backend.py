@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,6 @@ from studio.server.demo_accounts import (
 )
 from studio.sync.backend import (
     Backend,
-    Cursor,
     NetworkError,
     NotFound,
     Order,
@@ -102,7 +101,6 @@ async def test_select_returns_rows_shaped_as_postgrest_sends_them(ws: Workspace)
     }
     assert type(row["wholesale_price"]) is float and type(row["stock_quantity"]) is int
     assert TIMESTAMP.match(row["created_at"]) and TIMESTAMP.match(row["updated_at"])
-    assert Cursor.from_row(row).updated_at.tzinfo is not None
     assert datetime.fromisoformat(row["created_at"]) == created
 
 
@@ -194,13 +192,13 @@ async def test_anon_may_not_read_wholesale_prices(ws: Workspace) -> None:
         await anon.select("products", ["wholesale_price"])
 
 
-async def test_pull_page_walks_rows_sharing_an_updated_at(ws: Workspace) -> None:
-    with ws.owner.transaction(), ws.cursor() as cur:  # one transaction: one now() for all
+async def test_pull_page_walks_rows_of_one_transaction_in_commit_order(ws: Workspace) -> None:
+    with ws.owner.transaction(), ws.cursor() as cur:  # one transaction: one change_xid for all
         wholesaler = f.create_wholesaler(cur)
         ids = [f.create_product(cur, wholesaler.profile_id) for _ in range(7)]
     with ws.owner.transaction(), ws.cursor() as cur:
         later = [f.create_product(cur, wholesaler.profile_id) for _ in range(2)]
-    assert ws.one("select count(distinct updated_at) from public.products") == 2
+    assert ws.one("select count(distinct change_xid) from public.products") == 2
     backend = ws.make()
 
     seen: list[str] = []
@@ -211,19 +209,20 @@ async def test_pull_page_walks_rows_sharing_an_updated_at(ws: Workspace) -> None
         if page.next_cursor is None:
             assert page.rows == []
             break
-        assert all(set(r) == {"name", "updated_at", "id"} for r in page.rows)
+        assert all(set(r) == {"name", "change_xid", "id"} for r in page.rows)
         seen += [r["id"] for r in page.rows]
         sizes.append(len(page.rows))
         cursor = page.next_cursor
 
     assert seen == sorted(ids) + sorted(later)
     assert sizes == [3, 3, 3]
-    # A cursor in the middle of the shared instant, rewound (even by zero), reads all of it.
-    first_page = await backend.pull_page("products", ["name"], None, limit=3)
-    assert first_page.next_cursor is not None and first_page.next_cursor.id == sorted(ids)[2]
-    middle = first_page.next_cursor
-    again = await backend.pull_page("products", ["id"], middle.rewound(timedelta(0)), limit=50)
-    assert [r["id"] for r in again.rows] == sorted(ids) + sorted(later)
+    # `since` reads from a transaction on, all of its rows included.
+    first_xid = ws.one("select min(change_xid) from public.products")
+    again = await backend.pull_page("products", ["id"], None, limit=50, since=first_xid + 1)
+    assert [r["id"] for r in again.rows] == sorted(later)
+    with pytest.raises(ValueError, match="since"):
+        await backend.pull_page("products", ["id"], None, limit=5, since=-1)
+    assert await backend.sync_horizon() > ws.one("select max(change_xid) from public.products")
 
 
 async def test_pages_are_capped_at_max_rows(ws: Workspace) -> None:
