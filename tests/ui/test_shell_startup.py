@@ -77,6 +77,9 @@ class FakeWorkspace:
         self.profile_ids = {role: account.profile_id}
         self.backend.current_user = SimpleNamespace(id=account.user_id, email=email)
 
+    async def submit_batch(self, ops: list[Any]) -> list[str]:
+        return [await self.submit(op) for op in ops]
+
     async def sign_in(self, email: str, password: str) -> None:
         await asyncio.sleep(0)
         if email not in self.USERS or password != DEMO_PASSWORD:
