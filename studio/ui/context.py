@@ -29,6 +29,8 @@ class SyncSignals(QObject):
     progress = Signal(str, int, int)
     # (op id, target table or function, human message, sqlstate or "", field name or "")
     op_rejected = Signal(str, str, str, str, str)
+    # a kept conflict (studio.sync.cache.Conflict): another device changed the row first
+    conflict = Signal(object)
 
 
 @dataclass

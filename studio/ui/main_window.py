@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.actions import ActionRegistry, ActionSpec
+from studio.ui.conflicts_dialog import ConflictIndicator
 from studio.ui.placeholder_screen import EmptyState, WorkspaceBanner
 from studio.ui.shortcuts_dialog import ShortcutsDialog
 from studio.ui.status_bar import SyncStatusBar
@@ -132,6 +133,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
+        self.conflicts = ConflictIndicator()  # shown while edits lost to another device
+        self.status.addPermanentWidget(self.conflicts)
         self._register_actions(entries)
         self.set_roles(frozenset())  # role-bound screens appear once roles are known
         self.resize(1280, 800)

@@ -29,6 +29,7 @@ class SyncBridge(QObject):
     _wake = Signal()
     _status = Signal(str, int, str)
     _rejected = Signal(str, str, str, str, str)
+    _conflict = Signal(object)
 
     def __init__(self, signals: SyncSignals | None = None, parent: QObject | None = None,
                  *, frame_ms: int = FRAME_MS) -> None:
@@ -46,6 +47,7 @@ class SyncBridge(QObject):
         self._wake.connect(self._start_tick, queued)
         self._status.connect(self._deliver_status, queued)
         self._rejected.connect(self.signals.op_rejected, queued)
+        self._conflict.connect(self.signals.conflict, queued)
 
     # ----------------------------------------------------------------- engine side (any thread)
 
@@ -72,6 +74,9 @@ class SyncBridge(QObject):
             str(rejection.op_id), str(rejection.target), str(rejection.message),
             str(rejection.sqlstate or ""), str(getattr(rejection, "field", None) or ""),
         )
+
+    def on_conflict(self, conflict: Any) -> None:
+        self._conflict.emit(conflict)
 
     # ----------------------------------------------------------------- Qt thread
 

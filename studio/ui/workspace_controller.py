@@ -247,6 +247,7 @@ class WorkspaceController:
             window.status.set_state("signed_out", 0, "Nobody is signed in")
         else:
             self.bridge.attach(workspace.engine)
+            self._follow_conflicts(workspace.engine)
             self.ctx = ScreenContext(
                 reader=workspace.reader, submit=workspace.submit,
                 submit_batch=workspace.submit_batch, signals=self.bridge.signals,
@@ -346,9 +347,16 @@ class WorkspaceController:
         self.update_settings(window=replace(self.settings.window, geometry=geometry,
                                             state=state, last_screen=current))
 
+    def _follow_conflicts(self, engine: Any) -> None:
+        indicator = getattr(self.window, "conflicts", None)
+        if indicator is not None:
+            bridge = getattr(self, "bridge", None)
+            indicator.attach(engine, bridge.signals.conflict if bridge is not None else None)
+
     def _detach(self) -> None:
         """Take the screens down and stop listening to the engine (before it changes)."""
         self.window.remove_screens()
+        self._follow_conflicts(None)
         if self.ctx is not None:
             self.ctx.close()
             self.ctx = None
