@@ -8,6 +8,7 @@ import pytest
 from test_engine_support import FaultyBackend, Recorder, f, lineup_item, make_engine
 
 from studio.sync.cache import CacheStore, Operation
+from studio.sync.cache.errors import CacheDataError
 
 pytestmark = pytest.mark.asyncio
 pytest_plugins = ["test_engine_support"]
@@ -64,7 +65,7 @@ async def test_a_stale_edit_is_kept_as_a_conflict_and_can_be_reapplied(server, m
     assert (await a.sync_now()).pending_ops == 0
     assert _price(server, item) == Decimal("9.00")
     assert await a.conflicts() == []
-    with pytest.raises(Exception, match="already reapplied"):
+    with pytest.raises(CacheDataError, match="already reapplied"):
         await a.discard_conflict(conflict.id)
 
 
@@ -165,3 +166,19 @@ async def test_a_reorder_batch_lands_whole_or_becomes_one_conflict(server, make_
         "select id::text, position from public.live_products where session_id = %s",
         (show,)).fetchall()) == {first: 0, second: 1}
     assert await a.conflicts() == []
+
+
+async def test_deciding_a_conflict_that_does_not_exist_is_refused_and_changes_nothing(
+    server, make_cache
+):
+    _host, _show, _item, [(a, cache_a, _heard_a), _b] = await _two_devices(server, make_cache)
+    before = cache_a.count("outbox")
+    for bad, message in ((12345, "no conflict 12345"), ("1", "not a conflict id"),
+                         (True, "not a conflict id")):
+        with pytest.raises(CacheDataError, match=message):
+            await a.reapply_conflict(bad)
+        with pytest.raises(CacheDataError, match=message):
+            await a.discard_conflict(bad)
+    assert cache_a.count("outbox") == before and await a.conflicts() == []
+    with pytest.raises(CacheDataError, match="resolution must be one of"):
+        cache_a.writer.call(CacheStore.resolve_conflicts, [], "ignored")
