@@ -167,7 +167,10 @@ def test_a_refusal_by_the_server_is_shown_at_the_field_and_undone_in_the_cache(
 ) -> None:
     workspace, screen = studio
     show_id = create_show(qtbot, run, screen, "Sync test: stock runs low")
-    product = three_products(workspace.reader)[0]
+    # Plenty of stock, so that a larger allocation is fine against what this cache knows.
+    rows = workspace.reader.search_products(live_eligible=True, status="active", in_stock=True,
+                                            sort="name", limit=500)
+    product = next(row for row in rows if row["stock_quantity"] >= 45)
     screen.add_products([product["id"]])
     settle(qtbot, run, screen)
     sync(qtbot, run, workspace, screen)
@@ -176,7 +179,9 @@ def test_a_refusal_by_the_server_is_shown_at_the_field_and_undone_in_the_cache(
     owner = pg_connect(seeded_copy)
     owner.execute("update public.products set stock_quantity = 3 where id = %s",
                   (product["id"],))
-    edit_cell(qtbot, screen, 0, ALLOCATED, "9")  # valid against the cached stock
+    # Allocated units leave the wholesale stock when allocated: 30 asks for 20 more of the 3
+    # left. Valid against the cached stock (the cache has not heard of the sale yet).
+    edit_cell(qtbot, screen, 0, ALLOCATED, "30")
     settle(qtbot, run, screen)
     run(workspace.engine.sync_now(), timeout=SYNC_TIMEOUT)
     model = screen.lineup.model
@@ -185,7 +190,7 @@ def test_a_refusal_by_the_server_is_shown_at_the_field_and_undone_in_the_cache(
     settle(qtbot, run, screen)
 
     error = model.error_at(index)
-    assert error.startswith("The server refused this change: Allocation of 9 units to sell "
+    assert error.startswith("The server refused this change: Allocation of 20 more units "
                             "exceeds the 3 in stock for ")
     assert screen.lineup.message.text().endswith(error)
     allocation = min(10, product["stock_quantity"])
