@@ -42,7 +42,14 @@ from studio.sync.filters import (
     or_,
     refers_to,
 )
-from studio.sync.protocol import OpResult, TombstonePage
+from studio.sync.protocol import (
+    OpResult,
+    TombstonePage,
+    read_horizon,
+    read_tombstone_floor,
+    send_ops,
+    tombstone_page,
+)
 
 # --------------------------------------------------------------------------------------- errors
 
@@ -140,6 +147,43 @@ async def keyset_page(
         filters.append(after_cursor(cursor))
     rows = await select(table, wanted, filters, KEYSET_ORDER, limit=limit)
     return Page(rows, Cursor.from_row(rows[-1]) if rows else None)
+
+
+class SyncRequests:
+    """The sync protocol's requests (commit-order pages, horizon, deletions feed, apply_ops),
+    made through a backend's own `select` and `rpc`: both backends speak it the same way."""
+
+    select: Callable[..., Any]
+    rpc: Callable[..., Any]
+
+    async def pull_page(
+        self,
+        table: str,
+        columns: Sequence[str],
+        cursor: Cursor | None,
+        limit: int,
+        scope_filters: Sequence[Condition] = (),
+        since: int | None = None,
+    ) -> Page:
+        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters, since)
+
+    async def sync_horizon(self) -> int:
+        return await read_horizon(self.rpc)
+
+    async def tombstone_floor(self) -> int | None:
+        return await read_tombstone_floor(self.rpc)
+
+    async def pull_tombstones(
+        self,
+        tables: Collection[str],
+        since: int | None,
+        after: tuple[int, int] | None,
+        limit: int,
+    ) -> TombstonePage:
+        return await tombstone_page(self.select, tables, since, after, limit)
+
+    async def apply_ops(self, ops: Sequence[Mapping[str, Any]]) -> list[OpResult]:
+        return await send_ops(self.rpc, ops)
 
 
 def backend_error(

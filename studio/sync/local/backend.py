@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -17,15 +17,13 @@ from studio.sync.backend import (
     BackendError,
     ChangeCallback,
     Condition,
-    Cursor,
     Filter,
     NetworkError,
     NotFound,
     Order,
-    Page,
+    SyncRequests,
     UserProfiles,
     check_identifier,
-    keyset_page,
 )
 from studio.sync.filters import row_values
 from studio.sync.local.auth import (
@@ -57,14 +55,6 @@ from studio.sync.local.sql import (
     update_statement,
     upsert_statement,
 )
-from studio.sync.protocol import (
-    OpResult,
-    TombstonePage,
-    read_horizon,
-    read_tombstone_floor,
-    send_ops,
-    tombstone_page,
-)
 from studio.sync.session_store import MemorySessionStore, SessionStore
 
 # PostgREST's max_rows in backend_schema/supabase/config.toml: no read returns more rows.
@@ -74,7 +64,7 @@ DEFAULT_MAX_CONNECTIONS = 4
 _EMPTY_SEARCH_PATH: Statement = (sql.SQL("select set_config('search_path', '', true)"), [])
 
 
-class LocalBackend:
+class LocalBackend(SyncRequests):
     """Talks to a PostgreSQL database with the Supabase schema, as the signed-in user.
 
     Each request is one transaction that first sets what PostgREST sets (`role`
@@ -234,35 +224,6 @@ class LocalBackend:
         check_paging(limit, offset)
         capped = self._capped(limit)
         return await self._rows(select_statement(table, columns, filters, order, capped, offset))
-
-    async def pull_page(
-        self,
-        table: str,
-        columns: Sequence[str],
-        cursor: Cursor | None,
-        limit: int,
-        scope_filters: Sequence[Condition] = (),
-        since: int | None = None,
-    ) -> Page:
-        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters, since)
-
-    async def sync_horizon(self) -> int:
-        return await read_horizon(self.rpc)
-
-    async def tombstone_floor(self) -> int | None:
-        return await read_tombstone_floor(self.rpc)
-
-    async def pull_tombstones(
-        self,
-        tables: Collection[str],
-        since: int | None,
-        after: tuple[int, int] | None,
-        limit: int,
-    ) -> TombstonePage:
-        return await tombstone_page(self.select, tables, since, after, limit)
-
-    async def apply_ops(self, ops: Sequence[Mapping[str, Any]]) -> list[OpResult]:
-        return await send_ops(self.rpc, ops)
 
     async def count(self, table: str, scope_filters: Sequence[Condition] = ()) -> int:
         """How many rows of `table` the user sees under the filters (`count=exact`)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -23,25 +23,15 @@ from studio.sync.backend import (
     BackendError,
     ChangeCallback,
     Condition,
-    Cursor,
     Filter,
     NetworkError,
     Order,
-    Page,
+    SyncRequests,
     UserProfiles,
     check_identifier,
     gt,
-    keyset_page,
 )
 from studio.sync.filters import column_list, row_values
-from studio.sync.protocol import (
-    OpResult,
-    TombstonePage,
-    read_horizon,
-    read_tombstone_floor,
-    send_ops,
-    tombstone_page,
-)
 from studio.sync.session_store import SessionStore
 from studio.sync.supabase.auth_storage import SessionStoreAuthStorage
 from studio.sync.supabase.failures import api_key_rejected, describe_transport, json_body
@@ -75,7 +65,7 @@ ID_PAGE_SIZE = 1000
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
-class SupabaseBackend:
+class SupabaseBackend(SyncRequests):
     """Talks to one Supabase project as the signed-in user, holding only the anon key.
 
     PostgREST requests carry the user's access token, refreshed first when it is about to
@@ -294,35 +284,6 @@ class SupabaseBackend:
         if offset:
             builder = builder.offset(offset)
         return list(await self._send(builder) or [])
-
-    async def pull_page(
-        self,
-        table: str,
-        columns: Sequence[str],
-        cursor: Cursor | None,
-        limit: int,
-        scope_filters: Sequence[Condition] = (),
-        since: int | None = None,
-    ) -> Page:
-        return await keyset_page(self.select, table, columns, cursor, limit, scope_filters, since)
-
-    async def sync_horizon(self) -> int:
-        return await read_horizon(self.rpc)
-
-    async def tombstone_floor(self) -> int | None:
-        return await read_tombstone_floor(self.rpc)
-
-    async def pull_tombstones(
-        self,
-        tables: Collection[str],
-        since: int | None,
-        after: tuple[int, int] | None,
-        limit: int,
-    ) -> TombstonePage:
-        return await tombstone_page(self.select, tables, since, after, limit)
-
-    async def apply_ops(self, ops: Sequence[Mapping[str, Any]]) -> list[OpResult]:
-        return await send_ops(self.rpc, ops)
 
     async def select_ids(self, table: str, scope_filters: Sequence[Condition] = ()) -> set[str]:
         ids: set[str] = set()
