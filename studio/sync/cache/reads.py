@@ -14,14 +14,14 @@ from studio.sync.cache.outbox import OUTBOX, OutboxEntry, entry_from_row, select
 from studio.sync.cache.search import (
     ProductFilters,
     ProductSort,
+    category_counts_statement,
     count_statement,
     plan_search,
     search_statement,
 )
-from studio.sync.cache.tables import PRODUCTS_FTS, SA_TABLES, TableSpec, table_spec
+from studio.sync.cache.tables import SA_TABLES, TableSpec, table_spec
 
 Row = dict[str, Any]
-_FTS_MATCH = sa.literal_column("products_fts").op("MATCH")
 
 
 def decode_row(spec: TableSpec, row: Any) -> Row:
@@ -115,15 +115,10 @@ class CacheReader:
         filters = ProductFilters.build(
             query, wholesaler_id=wholesaler_id, min_price=min_price, max_price=max_price,
             in_stock=in_stock, live_eligible=live_eligible, status=status)
-        p = SA_TABLES["products"]
         with self._db.read() as conn:
             filters, _matches = plan_search(conn, filters, count_matches=False)
-            statement = sa.select(p.c.category_id, sa.func.count()).select_from(p)
-            if filters.match is not None:
-                statement = statement.where(p.c.pk.in_(
-                    sa.select(PRODUCTS_FTS.c.rowid).where(_FTS_MATCH(filters.match))))
-            statement = statement.where(*filters.conditions()).group_by(p.c.category_id)
-            return {category: int(count) for category, count in conn.execute(statement)}
+            rows = conn.execute(category_counts_statement(filters))
+            return {category: int(count) for category, count in rows}
 
     def first_pull_done(self, table: str) -> bool:
         """Whether a first (complete) pull of `table` has finished, for any scope: until then

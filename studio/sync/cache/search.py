@@ -254,6 +254,16 @@ def fts_count_statement(match: str) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(PRODUCTS_FTS).where(_fts_match(match))
 
 
+def category_counts_statement(filters: ProductFilters) -> sa.Select[Any]:
+    """(category_id, count) of the products matching `filters`, grouped by their own category."""
+    p = _products
+    statement = sa.select(p.c.category_id, sa.func.count()).select_from(p)
+    if filters.match is not None:
+        statement = statement.where(p.c.pk.in_(
+            sa.select(PRODUCTS_FTS.c.rowid).where(_fts_match(filters.match))))
+    return statement.where(*filters.conditions()).group_by(p.c.category_id)
+
+
 def count_statement(filters: ProductFilters, *, match_count: int = 0) -> sa.Select[Any]:
     """How many products match `filters` (`match_count` as for search_statement)."""
     conditions = filters.conditions()
