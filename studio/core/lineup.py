@@ -346,11 +346,15 @@ class Lineup:
     # ----------------------------------------------------------------- checks and totals
 
     def validate(self, products: Mapping[UUID, Product]) -> dict[UUID, ValidationResult]:
-        """The results of items that break a rule (empty when the whole lineup is valid)."""
+        """The results of items that break a rule (empty when the whole lineup is valid).
+
+        Items already in the lineup already hold their units (the server took them out of the
+        wholesaler's stock when they were allocated), so stock is checked only on edits.
+        """
         results: dict[UUID, ValidationResult] = {}
         for item in self.items:
             product = products.get(item.product_id) if item.product_id is not None else None
-            result = validate_lineup_item(item, product=product, show=self.show)
+            result = validate_lineup_item(item, product=product, show=self.show, previous=item)
             if not result.ok:
                 results[item.id] = result
         return results

@@ -203,18 +203,47 @@ def validate_product_addable(product: Product) -> ValidationResult:
 # --------------------------------------------------------------------------- lineup items
 
 
-def stock_error(item: LineupItem, product: Product) -> str | None:
-    """Units still for sale (allocation − sold) must fit in the wholesaler's stock."""
-    unsold = item.allocated_quantity - item.sold_quantity
-    if unsold <= product.stock_quantity:
+def units_held(item: LineupItem, show: Show | None = None) -> int:
+    """Wholesale units an item keeps out of the warehouse, as the server counts them.
+
+    A show that can still sell (scheduled or live, not a rehearsal) holds the whole allocation;
+    otherwise only what sold. `show` None means a new show, which is scheduled.
+    """
+    selling = show is None or (
+        show.status in (ShowStatus.SCHEDULED, ShowStatus.LIVE) and not show.is_rehearsal
+    )
+    return item.allocated_quantity if selling else item.sold_quantity
+
+
+def stock_error(
+    item: LineupItem,
+    product: Product,
+    *,
+    show: Show | None = None,
+    previous: LineupItem | None = None,
+) -> str | None:
+    """Units an edit takes from the wholesaler must be in stock.
+
+    The server moves allocated units out of `product.stock_quantity` when they are allocated, so
+    the count the cache holds is what is still free: only the extra units an edit asks for (its
+    new hold minus what `previous`, the item before the edit, already holds of the same product)
+    are compared with it.
+    """
+    held_before = (
+        units_held(previous, show)
+        if previous is not None and previous.product_id == item.product_id
+        else 0
+    )
+    extra = units_held(item, show) - held_before
+    if extra <= product.stock_quantity:
         return None
-    if item.sold_quantity == 0:
+    if held_before == 0 and item.sold_quantity == 0:
         return (
             f"Allocation of {item.allocated_quantity} exceeds the wholesaler's stock "
             f"of {product.stock_quantity}"
         )
     return (
-        f"Allocation of {item.allocated_quantity} leaves {unsold} unsold, more than the "
+        f"Allocation of {item.allocated_quantity} needs {extra} more units, more than the "
         f"wholesaler's stock of {product.stock_quantity}"
     )
 
@@ -239,8 +268,9 @@ def validate_lineup_item(
 
     `product` is its source wholesale product (for the stock check and the below-cost warning);
     `show` its show (an ended or cancelled show's lineup cannot change). With `previous` (the
-    item before an edit), the stock check applies only if the allocation or source changes, so
-    a wholesaler's stock falling later does not block editing the item's other fields.
+    item before an edit), the stock check applies only if the allocation or source changes, and
+    counts only the units the edit adds to what the item already holds (see `stock_error`);
+    without it the item is new and its whole hold must be in stock.
     """
     errors: dict[str, str] = {}
     if show is not None and (reason := lineup_locked_reason(show)):
@@ -275,7 +305,7 @@ def validate_lineup_item(
     elif (
         product is not None
         and _allocation_changed(item, previous)
-        and (message := stock_error(item, product))
+        and (message := stock_error(item, product, show=show, previous=previous))
     ):
         errors["allocated_quantity"] = message
 

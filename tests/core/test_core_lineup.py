@@ -230,25 +230,29 @@ def test_update_item_with_bad_input_changes_nothing(build) -> None:
     result, validation = lineup.update_item(item_id, products, live_price=D("-1"))
     assert result is lineup
     assert dict(validation.errors) == {"live_price": "Price cannot be negative"}
-    result, validation = lineup.update_item(item_id, products, allocated_quantity=8)
+    # The item holds 5 already; 7 more are free, so 13 asks for one unit too many.
+    result, validation = lineup.update_item(item_id, products, allocated_quantity=13)
     assert result is lineup
     assert dict(validation.errors) == {
-        "allocated_quantity": "Allocation of 8 exceeds the wholesaler's stock of 7"
+        "allocated_quantity": "Allocation of 13 needs 8 more units, more than the wholesaler's "
+        "stock of 7"
     }
 
 
-def test_update_item_of_an_item_over_a_fallen_stock(build) -> None:
-    product = build.product(stock_quantity=3)
+def test_update_item_counts_the_units_the_item_already_holds(build) -> None:
+    product = build.product(stock_quantity=3)  # free units beside the item's 10
     lineup = Lineup.of(build.show(), [build.item(product, allocated_quantity=10)])
     item_id = lineup.ids[0]
     products = {product.id: product}
     repriced, validation = lineup.update_item(item_id, products, live_price=D("19.99"))
     assert validation.ok
     assert repriced.items[0].live_price == D("19.99")
-    result, validation = lineup.update_item(item_id, products, allocated_quantity=3)
-    assert validation.ok
-    assert result.items[0].allocated_quantity == 3
     result, validation = lineup.update_item(item_id, products, allocated_quantity=4)
+    assert validation.ok
+    assert result.items[0].allocated_quantity == 4
+    result, validation = lineup.update_item(item_id, products, allocated_quantity=13)
+    assert validation.ok
+    result, validation = lineup.update_item(item_id, products, allocated_quantity=14)
     assert result is lineup
     assert not validation.ok
 
@@ -315,14 +319,15 @@ def test_apply_rule_refuses_unknown_items(build, three) -> None:
 
 
 def test_validate_lists_only_items_that_break_a_rule(build) -> None:
-    product = build.product(stock_quantity=5)
+    # Stock 0: the items' allocations already left it, so they are not reported for stock.
+    product = build.product(stock_quantity=0)
     good = build.item(product, allocated_quantity=5)
-    bad = build.item(product, allocated_quantity=6, position=1)
+    bad = build.item(product, allocated_quantity=6, sold_quantity=7, position=1)
     lineup = Lineup.of(build.show(), [good, bad])
     results = lineup.validate({product.id: product})
     assert list(results) == [bad.id]
     assert dict(results[bad.id].errors) == {
-        "allocated_quantity": "Allocation of 6 exceeds the wholesaler's stock of 5"
+        "allocated_quantity": "Allocation of 6 is below the 7 already sold"
     }
 
 

@@ -225,33 +225,52 @@ def test_allocation_must_fit_the_wholesalers_stock(build) -> None:
     assert validate_lineup_item(build.item(product, allocated_quantity=7), product=product).ok
 
 
-def test_only_unsold_allocation_counts_against_stock(build) -> None:
+def test_an_edit_is_checked_only_for_the_units_it_adds(build) -> None:
+    # The server moved the item's 10 units out of stock when they were allocated: the 7 the
+    # cache shows are what is still free.
     product = build.product(stock_quantity=7)
-    ok_item = build.item(product, allocated_quantity=15, sold_quantity=8)
-    assert validate_lineup_item(ok_item, product=product).ok
-    result = validate_lineup_item(
-        build.item(product, allocated_quantity=15, sold_quantity=3), product=product
-    )
-    assert dict(result.errors) == {
+    before = build.item(product, allocated_quantity=10)
+    raised = replace(before, allocated_quantity=17)
+    assert validate_lineup_item(raised, product=product, previous=before).ok
+    too_many = replace(before, allocated_quantity=18)
+    assert dict(validate_lineup_item(too_many, product=product, previous=before).errors) == {
         "allocated_quantity": (
-            "Allocation of 15 leaves 12 unsold, more than the wholesaler's stock of 7"
+            "Allocation of 18 needs 8 more units, more than the wholesaler's stock of 7"
         )
     }
+    lowered = replace(before, allocated_quantity=9)
+    assert validate_lineup_item(lowered, product=product, previous=before).ok
 
 
 def test_stock_is_checked_on_edits_only_when_allocation_or_source_changes(build) -> None:
-    product = build.product(stock_quantity=7)
-    before = build.item(product, allocated_quantity=10)  # stock fell after it was allocated
+    product = build.product(stock_quantity=0)  # every unit allocated, this item's among them
+    before = build.item(product, allocated_quantity=10)
     repriced = replace(before, live_price=Decimal("19.99"))
     assert validate_lineup_item(repriced, product=product, previous=before).ok
-    lowered = replace(before, allocated_quantity=9)
-    assert dict(validate_lineup_item(lowered, product=product, previous=before).errors) == {
-        "allocated_quantity": "Allocation of 9 exceeds the wholesaler's stock of 7"
-    }
     other = build.product(stock_quantity=3)
     switched = replace(before, product_id=other.id)
-    assert not validate_lineup_item(switched, product=other, previous=before).ok
+    # A new source gives nothing back to it: the whole allocation must come from its stock.
+    assert dict(validate_lineup_item(switched, product=other, previous=before).errors) == {
+        "allocated_quantity": "Allocation of 10 exceeds the wholesaler's stock of 3"
+    }
+    # Without `previous` the item is new: its whole allocation must be free.
     assert not validate_lineup_item(repriced, product=product).ok
+
+
+def test_sold_units_stay_held_after_the_show_and_in_rehearsals(build) -> None:
+    product = build.product(stock_quantity=2)
+    before = build.item(product, allocated_quantity=5, sold_quantity=4)
+    more = replace(before, allocated_quantity=40)
+    rehearsal = build.show(is_rehearsal=True)
+    # A rehearsal holds only what sold: its allocation takes nothing from the wholesaler.
+    assert validate_lineup_item(more, product=product, show=rehearsal, previous=before).ok
+    public = build.show()
+    assert dict(validate_lineup_item(more, product=product, show=public,
+                                     previous=before).errors) == {
+        "allocated_quantity": (
+            "Allocation of 40 needs 35 more units, more than the wholesaler's stock of 2"
+        )
+    }
 
 
 def test_price_below_wholesale_cost_is_a_warning(build) -> None:

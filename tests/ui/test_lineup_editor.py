@@ -188,8 +188,8 @@ def test_editing_a_price_sends_only_that_column(qtbot, run, three_items) -> None
     ("row", "column", "text", "message"),
     [
         (0, LIVE_PRICE, "-3.00", "Linen Throw — Live price: Price cannot be negative"),
-        (1, ALLOCATED, "6",
-         "Soy Candle — Allocation: Allocation of 6 exceeds the wholesaler's stock of 5"),
+        (1, ALLOCATED, "11", "Soy Candle — Allocation: Allocation of 11 needs 6 more units, "
+         "more than the wholesaler's stock of 5"),
         (2, COMPARE_AT, "5.00", "Ceramic Mug — Compare-at price: Compare-at price $5.00 must be "
          "at least the live price $9.99"),
     ],

@@ -126,9 +126,11 @@ def test_a_valid_edit_replaces_the_lineup_and_announces_it(qtbot) -> None:
         (0, LIVE_PRICE, "31.00", "Price $31.00 is above the retail price $24.00"),
         (0, COMPARE_AT, "15.00",
          "Compare-at price $15.00 must be at least the live price $20.00"),
-        (1, ALLOCATED, "8",
-         "Allocation of 8 leaves 6 unsold, more than the wholesaler's stock of 5"),
-        (0, ALLOCATED, "41", "Allocation of 41 exceeds the wholesaler's stock of 40"),
+        # The item holds its allocation already; only the units added must be free.
+        (1, ALLOCATED, "11",
+         "Allocation of 11 needs 6 more units, more than the wholesaler's stock of 5"),
+        (0, ALLOCATED, "51",
+         "Allocation of 51 needs 41 more units, more than the wholesaler's stock of 40"),
         (1, ALLOCATED, "1", "Allocation of 1 is below the 2 already sold"),
         (0, ALLOCATED, "ten", "Enter a whole number of units, not 'ten'"),
     ],
@@ -229,7 +231,7 @@ def test_errors_clear_when_the_value_is_fixed_changed_or_undone(qtbot, qtmodelte
     model = make_model()
     price, allocation = model.index(0, LIVE_PRICE), model.index(0, ALLOCATED)
     warning = Qt.ItemDataRole.DecorationRole
-    assert not model.setData(price, "-5") and not model.setData(allocation, "41")
+    assert not model.setData(price, "-5") and not model.setData(allocation, "51")
     assert price.data(warning) is not None and allocation.data(warning) is not None
     cleared: list[tuple[str, str]] = []
     model.error_cleared.connect(lambda *args: cleared.append(args))
