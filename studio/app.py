@@ -142,9 +142,8 @@ class Studio:
     async def _quit(self) -> None:
         """Unsaved show edits are asked about first (Save / Discard / Cancel, the question
         switching shows asks); Cancel keeps the studio open."""
-        confirm = getattr(self.window.screen("shows"), "confirm_leave", None)
         try:
-            leave = await confirm() if callable(confirm) else True
+            leave = await self.controller.confirm_leave()
         except Exception:
             log.exception("Could not ask about unsaved changes; quitting anyway")
             leave = True

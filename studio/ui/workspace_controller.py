@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT_S = 20.0
 OPEN_WAIT_S = 60.0
+KEPT_FOR_UNSAVED = "Nothing was changed: the show you are editing has unsaved changes."
 
 
 class WorkspaceOpener(Protocol):
@@ -132,8 +133,22 @@ class WorkspaceController:
         with contextlib.suppress(WorkspaceError):  # shown in the window already
             await self.open(request)
 
+    async def confirm_leave(self) -> bool:
+        """Before the screens close (quit, sign-out, another user or workspace): unsaved show
+        edits are asked about (Save / Discard / Cancel). True when closing may go on."""
+        window = getattr(self, "window", None)
+        screen = window.screen("shows") if window is not None else None
+        confirm = getattr(screen, "confirm_leave", None)
+        return await confirm() if callable(confirm) else True
+
+    async def _require_leave(self) -> None:
+        if not await self.confirm_leave():
+            raise WorkspaceError(KEPT_FOR_UNSAVED)
+
     async def apply_request(self, request: WorkspaceRequest) -> None:
-        """From Settings: sign in on the open workspace when it is the same one, else reopen."""
+        """From Settings: sign in on the open workspace when it is the same one, else reopen.
+        Unsaved show edits are asked about first; Cancel changes nothing."""
+        await self._require_leave()
         same = (self.workspace is not None and request.kind == self._request.kind
                 and (request.kind == "local" or (request.supabase_url, request.anon_key)
                      == (self._request.supabase_url, self._request.anon_key)))
@@ -306,6 +321,7 @@ class WorkspaceController:
     async def sign_out(self) -> None:
         if self.workspace is None:
             raise WorkspaceError("No workspace is open.")
+        await self._require_leave()
         self._detach()
         try:
             await self.workspace.sign_out()

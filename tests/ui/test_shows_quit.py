@@ -1,5 +1,6 @@
-"""Quitting the studio with unsaved show edits asks Save / Discard / Cancel first, the same
-question selecting another show asks (ShowsScreen.confirm_leave)."""
+"""Quitting the studio, signing out or switching user with unsaved show edits asks Save /
+Discard / Cancel first, the same question selecting another show asks
+(ShowsScreen.confirm_leave)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from lineup_support import sample_rows, show_id, show_row
 from PySide6.QtWidgets import QMessageBox
 from test_shell_startup import FakeOpener, FakeWorkspace, make_studio  # noqa: F401 (fixture)
 
-from studio.server.demo_accounts import DEMO_HOST
+from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD, DEMO_WHOLESALER
+from studio.ui.workspace_controller import KEPT_FOR_UNSAVED
 
 Button = QMessageBox.StandardButton
 
@@ -63,4 +65,48 @@ def test_quitting_without_unsaved_edits_asks_nothing(run, studio_with_a_show) ->
     studio.window.close()
     run(studio._shutdown_task)
     assert studio.finished.is_set()
+    assert studio.window.findChild(QMessageBox, "unsaved_prompt") is None
+
+
+def test_signing_out_with_unsaved_edits_asks_and_cancel_keeps_user_and_edits(
+    run, wait_until, studio_with_a_show
+) -> None:
+    studio, screen, ctx = studio_with_a_show
+    workspace = studio.controller.workspace
+    screen.editor.title.setText("Cozy Sunday, live")
+    signing_out = studio.settings_screen.sign_out()
+    answer(wait_until, studio, Button.Cancel)
+    run(signing_out)
+    assert workspace.email == DEMO_HOST.email
+    assert studio.window.screen("shows") is screen and screen.editor.is_dirty
+    assert screen.editor.title.text() == "Cozy Sunday, live"
+    assert studio.settings_screen.account_result.label.text() == KEPT_FOR_UNSAVED
+    assert ctx.outbox() == []
+    # Save: the edit is queued first, then the user is signed out.
+    signing_out = studio.settings_screen.sign_out()
+    answer(wait_until, studio, Button.Save)
+    run(signing_out)
+    assert workspace.email is None
+    assert [op.payload for op in ctx.outbox()] == [
+        {"id": show_id(1), "title": "Cozy Sunday, live"}]
+
+
+def test_switching_user_with_unsaved_edits_asks_and_discard_drops_them(
+    run, wait_until, studio_with_a_show
+) -> None:
+    studio, screen, ctx = studio_with_a_show
+    workspace = studio.controller.workspace
+    screen.editor.title.setText("Cozy Sunday, renamed")
+    switching = studio.settings_screen.sign_in_as(DEMO_WHOLESALER.email, DEMO_PASSWORD)
+    answer(wait_until, studio, Button.Discard)
+    run(switching)
+    assert workspace.sign_ins == [DEMO_WHOLESALER.email]
+    assert workspace.email == DEMO_WHOLESALER.email
+    assert ctx.outbox() == []
+
+
+def test_switching_user_without_unsaved_edits_asks_nothing(run, studio_with_a_show) -> None:
+    studio, _screen, _ctx = studio_with_a_show
+    run(studio.settings_screen.sign_in_as(DEMO_WHOLESALER.email, DEMO_PASSWORD))
+    assert studio.controller.workspace.email == DEMO_WHOLESALER.email
     assert studio.window.findChild(QMessageBox, "unsaved_prompt") is None
