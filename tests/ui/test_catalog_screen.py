@@ -27,7 +27,8 @@ from studio.ui.models.catalog_model import (
     CATEGORY,
     NAME,
     PRODUCT_IDS_MIME,
-    STATUS,
+    RETAIL_PRICE,
+    STOCK,
     WHOLESALE_PRICE,
 )
 from studio.ui.screens.catalog_filters import MIN_ABOVE_MAX
@@ -326,11 +327,28 @@ def test_narrow_tables_hide_optional_columns_first(qtbot, catalog, wait_until, s
     assert not any(header.isSectionHidden(c) for c in range(screen.model.columnCount()))
     screen.resize(1000, 760)
     wait_until(lambda: header.isSectionHidden(CATEGORY))
-    assert not header.isSectionHidden(WHOLESALE_PRICE) and not header.isSectionHidden(STATUS)
+    assert not header.isSectionHidden(WHOLESALE_PRICE) and not header.isSectionHidden(STOCK)
     assert header.sectionSize(NAME) >= NAME_MIN_WIDTH
     screen.resize(1600, 760)
     wait_until(lambda: not header.isSectionHidden(CATEGORY))
     assert header.sectionSize(NAME) > NAME_MIN_WIDTH
+
+
+@pytest.mark.parametrize("width", [940, 1070])  # the screen in a 1152- and a 1280-wide window
+def test_beside_tree_and_detail_prices_and_stock_fit_without_scrolling(
+    qtbot, catalog, wait_until, screen, width: int
+) -> None:
+    header = screen.table.horizontalHeader()
+    screen.resize(width, 600)
+    wait_until(lambda: header.isSectionHidden(CATEGORY))
+    qtbot.wait(20)
+    for column in (NAME, WHOLESALE_PRICE, RETAIL_PRICE, STOCK):
+        assert not header.isSectionHidden(column)
+    assert header.sectionSize(NAME) >= NAME_MIN_WIDTH
+    assert screen.table.horizontalScrollBar().maximum() == 0
+    visible = sum(header.sectionSize(c) for c in range(screen.model.columnCount())
+                  if not header.isSectionHidden(c))
+    assert visible <= screen.table.viewport().width()
 
 
 def test_a_failed_read_shows_a_message_not_a_traceback(qtbot, catalog, wait_until,

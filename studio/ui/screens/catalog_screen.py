@@ -44,8 +44,9 @@ _COLUMN_SAMPLES = {columns.BRAND: "Atelier Nord", columns.CATEGORY: "Serums & oi
                    columns.STATUS: "Live-eligible"}
 NAME_MIN_WIDTH = 170
 TREE_WIDTH, DETAIL_WIDTH = 220, 250
-# Hidden in this order when the table is too narrow (the tree, filters and detail show them).
-OPTIONAL_COLUMNS = (columns.CATEGORY, columns.BRAND, columns.WHOLESALER)
+# Hidden in this order when the table is too narrow (the tree, filters and detail show them),
+# so prices and stock stay readable without scrolling sideways beside the detail pane.
+OPTIONAL_COLUMNS = (columns.CATEGORY, columns.BRAND, columns.WHOLESALER, columns.STATUS)
 
 
 LOADING_TITLE = "Loading the catalog…"
