@@ -4,7 +4,9 @@ One task on the running asyncio loop does all network work, in cycles: push what
 then (when due) pull incrementally and reconcile removals. Local writes never wait for it:
 `submit` applies an operation to the cache and the outbox in one transaction and wakes the task.
 Listeners hear about connectivity (online / syncing / offline / error), first-sync progress,
-tables that changed and writes the server refused.
+tables that changed, writes the server refused and whether realtime is live (`on_realtime`).
+Realtime feeds (see `realtime_link`) write changes as they happen; polling stays as the safety
+net, more often while realtime is down.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from studio.sync.engine.events import (
 )
 from studio.sync.engine.pull import DEFAULT_PAGE_SIZE, Puller
 from studio.sync.engine.push import Pusher, backoff_delay, check_operation
+from studio.sync.engine.realtime_link import DEFAULT_BATCH_INTERVAL, RealtimeLink, RealtimeStatus
 from studio.sync.scope import ScopePlan, TableScope
 
 log = logging.getLogger(__name__)
 
 _RECONCILED_AT = "sync:last_reconcile_at"
 
-__all__ = ["OpRejected", "SyncEngine", "SyncProgress", "SyncStatus"]
+__all__ = ["OpRejected", "RealtimeStatus", "SyncEngine", "SyncProgress", "SyncStatus"]
 
 
 class SyncEngine:
@@ -55,6 +58,9 @@ class SyncEngine:
         retry_base: float = 1.0,
         retry_cap: float = 60.0,
         rng: random.Random | None = None,
+        realtime: bool = True,
+        fallback_poll_interval: float = 10.0,
+        batch_interval: float = DEFAULT_BATCH_INTERVAL,
     ) -> None:
         self.backend = backend
         self.writer = writer
@@ -85,6 +91,16 @@ class SyncEngine:
         self._next_reconcile_at = 0.0
         self._synced = asyncio.Event()
         self._stopping = False
+        # While realtime is down the engine polls this often instead (never less often).
+        self._fallback_poll = min(fallback_poll_interval, poll_interval)
+        self._link = (
+            RealtimeLink(
+                backend, writer, plan, request_pull=self.request_pull,
+                on_status=self._realtime_changed, poll_interval=self._fallback_poll,
+                batch_interval=batch_interval,
+            )
+            if realtime else None
+        )
 
     # ------------------------------------------------------------------------- listeners
     def add_listener(self, listener: Any) -> None:
@@ -94,6 +110,9 @@ class SyncEngine:
         handler = getattr(listener, "on_status", None)
         if handler is not None:
             handler(self._status)
+        handler = getattr(listener, "on_realtime", None)
+        if handler is not None:
+            handler(self.realtime_status)
 
     def remove_listener(self, listener: Any) -> None:
         self._listeners.remove(listener)
@@ -101,6 +120,35 @@ class SyncEngine:
     @property
     def status(self) -> SyncStatus:
         return self._status
+
+    @property
+    def realtime_status(self) -> RealtimeStatus:
+        """Live updates, or polling (how often, and why realtime is down)."""
+        if self._link is None:
+            return RealtimeStatus(False, "realtime is off", self._poll_interval)
+        return self._link.status
+
+    def follow_show(self, show_id: str | None) -> None:
+        """Receive a show's chat, viewers, sales, lineup and session live while it is run
+        (None: no show). Raises ValueError for an id that is not a UUID (nothing changes)."""
+        if self._link is not None:
+            self._link.follow_show(show_id)
+
+    def request_pull(self) -> None:
+        """Pull soon (realtime rejoined, or delivered something only a pull can place)."""
+        self._pull_requested = True
+        self._wake.set()
+
+    def _realtime_changed(self, status: RealtimeStatus) -> None:
+        if not status.live and self._loop is not None:
+            # Down: the next poll comes within the fallback interval, not the regular one.
+            self._next_pull_at = min(self._next_pull_at, self._loop.time() + self._fallback_poll)
+            self._wake.set()
+        self._listeners.emit("on_realtime", status)
+
+    def _current_poll_interval(self) -> float:
+        live = self._link is not None and self._link.status.live
+        return self._poll_interval if live else self._fallback_poll
 
     @property
     def running(self) -> bool:
@@ -195,10 +243,14 @@ class SyncEngine:
         await self._publish("syncing", "Connecting")
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="sync-engine")
+        if self._link is not None:
+            self._link.start()
 
     async def stop(self) -> None:
         """Stop the background task (an operation cut off in flight is sent again later)."""
         task, self._task = self._task, None
+        if self._link is not None:
+            await self._link.stop()
         if task is not None:
             self._stopping = True
             task.cancel()
@@ -246,7 +298,7 @@ class SyncEngine:
             waiters, self._waiters = self._waiters, []
             ok = await self._cycle(pull=pull, reconcile=reconcile, forced=forced)
             if pull and ok:
-                self._next_pull_at = loop.time() + self._poll_interval
+                self._next_pull_at = loop.time() + self._current_poll_interval()
             if (reconcile and ok) or self._next_reconcile_at == 0:
                 self._next_reconcile_at = loop.time() + self._reconcile_interval
             for waiter in waiters:

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from studio.sync.backend import (
     PermissionDenied,
     RowChange,
     check_identifier,
-    eq,
+    in_,
 )
 from studio.sync.local.driver import Driver, error_from_psycopg
 from studio.sync.local.sql import Statement, select_statement
@@ -31,6 +32,8 @@ CHANNEL = "studio_local_changes"
 PUBLICATION = "supabase_realtime"
 _FILTER_OPS = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "in"})
 _MAX_RECONNECT_DELAY_S = 30.0
+# Notices read together: one query per subscription for a burst, not one per changed row.
+_MAX_NOTICES_PER_READ = 500
 
 # Installed on first subscription, in the local database only (never part of the Supabase
 # schema): every published table tells listeners which row changed once the change commits.
@@ -116,8 +119,23 @@ def _commit_timestamp(text: Any) -> str | None:
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class LocalFeedStatus:
+    """A feed's state, named as the Supabase feeds name theirs: "joined" while listening,
+    "reconnecting" (with the reason) after the connection was lost, "closed" once left."""
+
+    state: str
+    reason: str = ""
+
+
+StatusListener = Callable[[LocalFeedStatus], None]
+
+
 class LocalSubscription:
-    """One table's changes (matching a filter) for one callback, seen as one user."""
+    """One table's changes (matching a filter) for one callback, seen as one user.
+
+    `status` says whether changes are flowing; `add_status_listener` hears each change of it.
+    """
 
     def __init__(
         self,
@@ -134,9 +152,25 @@ class LocalSubscription:
         self.columns = columns
         self.claims = claims
         self.callback = callback
+        self.status = LocalFeedStatus("joined")
+        self._listeners: list[StatusListener] = []
+
+    def add_status_listener(self, listener: StatusListener) -> None:
+        self._listeners.append(listener)
+
+    def _set(self, status: LocalFeedStatus) -> None:
+        if status == self.status or self.status.state == "closed":
+            return
+        self.status = status
+        for listener in list(self._listeners):
+            try:
+                listener(status)
+            except Exception:
+                log.exception("local feed status listener failed on %s", self.table)
 
     async def unsubscribe(self) -> None:
         await self._feed.remove(self)
+        self._set(LocalFeedStatus("closed", "unsubscribed"))
 
 
 class LocalRealtime:
@@ -153,6 +187,11 @@ class LocalRealtime:
         self._listener: asyncio.Task[None] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
         self._reconnecting = False
+        self._lost_reason = ""
+
+    def _set_all(self, status: LocalFeedStatus) -> None:
+        for subscription in list(self._subscriptions):
+            subscription._set(status)
 
     async def subscribe(
         self,
@@ -176,6 +215,8 @@ class LocalRealtime:
             )
         await self._listen()
         subscription = LocalSubscription(self, table, filter, columns, dict(claims), callback)
+        if self._reconnecting and not self._ready.is_set():
+            subscription.status = LocalFeedStatus("reconnecting", self._lost_reason)
         self._subscriptions.append(subscription)
         return subscription
 
@@ -228,6 +269,8 @@ class LocalRealtime:
         meanwhile are not replayed: the next pull brings them)."""
         delay = 1.0
         while True:
+            # Feeds are joined again once LISTEN is back; their owners then pull the gap.
+            rejoined = asyncio.create_task(self._report_joined())
             try:
                 await self._driver.listen(CHANNEL, self._queue.put_nowait, self._ready)
                 error: Exception | None = None
@@ -235,51 +278,78 @@ class LocalRealtime:
                 if not self._ready.is_set() and not self._reconnecting:
                     raise  # the first connection failed: subscribe() reports it
                 error = e
+            finally:
+                rejoined.cancel()
             if self._ready.is_set():
                 delay = 1.0
             self._ready.clear()
             self._reconnecting = True
+            self._lost_reason = f"the local change feed was lost: {error or 'connection closed'}"
+            self._set_all(LocalFeedStatus("reconnecting", self._lost_reason))
             log.warning("local change feed lost (%s); reconnecting in %.0f s", error, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, _MAX_RECONNECT_DELAY_S)
 
+    async def _report_joined(self) -> None:
+        await self._ready.wait()
+        if self._reconnecting:
+            self._reconnecting = False
+            self._set_all(LocalFeedStatus("joined"))
+
     async def _dispatch_forever(self) -> None:
         while True:
-            payload = await self._queue.get()
-            try:
-                event = json.loads(payload)
-                table, kind, row_id = event["table"], event["type"], str(event["id"])
-            except (ValueError, KeyError, TypeError):
-                log.warning("ignored a malformed local change notice")
-                continue
-            for subscription in [s for s in self._subscriptions if s.table == table]:
-                change = await self._change_for(subscription, kind, row_id, event.get("at"))
-                if change is None:
-                    continue
+            notices = [await self._queue.get()]
+            while len(notices) < _MAX_NOTICES_PER_READ and not self._queue.empty():
+                notices.append(self._queue.get_nowait())
+            events: list[tuple[str, str, str, Any]] = []
+            for payload in notices:
                 try:
-                    subscription.callback(change)
-                except Exception:
-                    # A failing consumer must not stop the feed for the changes after this one.
-                    log.exception("change handler failed on %s", table)
+                    event = json.loads(payload)
+                    events.append(
+                        (event["table"], event["type"], str(event["id"]), event.get("at"))
+                    )
+                except (ValueError, KeyError, TypeError):
+                    log.warning("ignored a malformed local change notice")
+            for subscription in list(self._subscriptions):
+                mine = [e for e in events if e[0] == subscription.table]
+                if not mine:
+                    continue
+                for change in await self._changes_for(subscription, mine):
+                    try:
+                        subscription.callback(change)
+                    except Exception:
+                        # A failing consumer must not stop the feed for the changes after it.
+                        log.exception("change handler failed on %s", subscription.table)
 
-    async def _change_for(
-        self, subscription: LocalSubscription, kind: str, row_id: str, at: Any
-    ) -> RowChange | None:
+    async def _changes_for(
+        self, subscription: LocalSubscription, events: list[tuple[str, str, str, Any]]
+    ) -> list[RowChange]:
+        """The subscriber's view of a run of notices, in commit order, read in one query."""
         table = subscription.table
-        if kind == "DELETE":
-            # Like Realtime with replica identity default: only the key, and no filtering.
-            return RowChange(table, "DELETE", None, {"id": row_id}, _commit_timestamp(at))
-        if kind not in ("INSERT", "UPDATE"):
-            return None
-        filters = [eq("id", row_id)]
-        if subscription.filter is not None:
-            filters.append(subscription.filter)
-        statement = select_statement(table, subscription.columns, filters, limit=1)
-        try:
-            rows = json.loads(await self._run_as(subscription.claims, [statement]))
-        except BackendError as e:
-            log.warning("could not read a changed %s row: %s", table, e.message)
-            return None
-        if not rows:
-            return None  # not visible to this subscriber, or outside its filter
-        return RowChange(table, kind, rows[0], None, _commit_timestamp(at))
+        wanted = sorted({row_id for _, kind, row_id, _ in events if kind in ("INSERT", "UPDATE")})
+        rows: dict[str, dict[str, Any]] = {}
+        if wanted:
+            filters = [in_("id", wanted)]
+            if subscription.filter is not None:
+                filters.append(subscription.filter)
+            statement = select_statement(table, subscription.columns, filters, limit=len(wanted))
+            try:
+                found = json.loads(await self._run_as(subscription.claims, [statement]))
+            except BackendError as e:
+                log.warning("could not read changed %s rows: %s", table, e.message)
+                found = []
+            rows = {str(row["id"]): row for row in found}
+        changes: list[RowChange] = []
+        for _, kind, row_id, at in events:
+            if kind == "DELETE":
+                # Like Realtime with replica identity default: only the key, and no filtering.
+                changes.append(
+                    RowChange(table, "DELETE", None, {"id": row_id}, _commit_timestamp(at))
+                )
+            elif kind in ("INSERT", "UPDATE") and row_id in rows:
+                # Not found: not visible to this subscriber, outside its filter, or deleted
+                # since (its delete follows). Rows are read as they are now.
+                changes.append(
+                    RowChange(table, kind, dict(rows[row_id]), None, _commit_timestamp(at))
+                )
+        return changes
