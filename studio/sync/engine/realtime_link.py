@@ -272,6 +272,9 @@ class RealtimeLink:
         self._last_unplaced_pull = float("-inf")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._first_round = asyncio.Event()
+        # The engine's first pull follows the first round of joins; later joins pull.
+        self._pull_on_join = False
         self.batches_written = 0
 
     @property
@@ -301,6 +304,16 @@ class RealtimeLink:
         """Start keeping the feeds subscribed, in the background on the running loop."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._maintain(), name="realtime-link")
+
+    async def wait_first_round(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) until the first subscribing round is over: a pull made
+        after it misses nothing. Every join after this asks for a pull of its own."""
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._first_round.wait()
+        finally:
+            self._pull_on_join = True
 
     async def stop(self) -> None:
         """Leave every feed; changes gathered but not written yet are written first."""
@@ -371,9 +384,10 @@ class RealtimeLink:
             joined = True
         self._failures = self._failures + 1 if self._problem else 0
         self._publish()
-        if joined:
+        if joined and self._pull_on_join:
             # Whatever changed before the feeds were in place comes with a pull.
             self._request_pull()
+        self._first_round.set()
 
     def _status_listener(self, entry: _Active) -> Callable[[Any], None]:
         def heard(status: Any) -> None:

@@ -39,6 +39,7 @@ from studio.sync.scope import ScopePlan, TableScope
 log = logging.getLogger(__name__)
 
 _RECONCILED_AT = "sync:last_reconcile_at"
+_FIRST_JOIN_WAIT = 5.0  # seconds the first pull waits for realtime feeds to be joined
 
 __all__ = ["OpRejected", "RealtimeStatus", "SyncEngine", "SyncProgress", "SyncStatus"]
 
@@ -289,6 +290,9 @@ class SyncEngine:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        if self._link is not None:
+            # Feeds first, then the first pull: nothing committed in between is missed.
+            await self._link.wait_first_round(_FIRST_JOIN_WAIT)
         while True:
             now = loop.time()
             reconcile = self._reconcile_requested or now >= self._next_reconcile_at > 0
