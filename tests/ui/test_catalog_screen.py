@@ -30,9 +30,10 @@ from studio.ui.models.catalog_model import (
     RETAIL_PRICE,
     STOCK,
     WHOLESALE_PRICE,
+    ProductRole,
 )
 from studio.ui.screens.catalog_filters import MIN_ABOVE_MAX
-from studio.ui.screens.catalog_screen import NAME_MIN_WIDTH, CatalogScreen
+from studio.ui.screens.catalog_screen import NAME_FLOOR, NAME_MIN_WIDTH, CatalogScreen
 
 
 @pytest.fixture
@@ -334,17 +335,44 @@ def test_narrow_tables_hide_optional_columns_first(qtbot, catalog, wait_until, s
     assert header.sectionSize(NAME) > NAME_MIN_WIDTH
 
 
-@pytest.mark.parametrize("width", [940, 1070])  # the screen in a 1152- and a 1280-wide window
+def test_detail_values_are_one_readable_line_or_elided_with_a_tooltip(
+    qtbot, catalog, wait_until, screen
+) -> None:
+    screen.resize(940, 600)
+    screen.table.selectRow(0)
+    detail = screen.detail
+    wait_until(lambda: detail.field_text("category") != "")
+    qtbot.wait(20)
+    line = detail.fields["sku"].fontMetrics().height()
+    for key, value in detail.fields.items():
+        shown = value.displayed_text()
+        # Nothing is cut mid-line: the whole text or an elided one fits the label's one line.
+        assert value.height() >= line, key
+        assert value.fontMetrics().horizontalAdvance(shown) <= value.contentsRect().width(), key
+        assert value.toolTip() == (value.text() if shown != value.text() else ""), key
+    path = "Sports & Outdoors › Yoga & Pilates › Mats and Blocks"
+    detail.show_product(screen.model.data(screen.model.index(0, NAME), ProductRole),
+                        wholesaler="Northwind Goods", category_path=path)
+    category = detail.fields["category"]
+    assert category.text() == path and category.is_elided() and category.toolTip() == path
+    assert category.height() < 2 * line  # one line, not a wrapped one cut in half
+
+
+# The screen in a 1280-wide window, a 1152-wide one and a little less.
+@pytest.mark.parametrize("width", [1070, 940, 900])
 def test_beside_tree_and_detail_prices_and_stock_fit_without_scrolling(
     qtbot, catalog, wait_until, screen, width: int
 ) -> None:
     header = screen.table.horizontalHeader()
     screen.resize(width, 600)
     wait_until(lambda: header.isSectionHidden(CATEGORY))
+    # Shorter: the rows need the vertical scroll bar, which narrows the viewport only.
+    screen.resize(width, 260)
+    wait_until(lambda: screen.table.verticalScrollBar().isVisible())
     qtbot.wait(20)
     for column in (NAME, WHOLESALE_PRICE, RETAIL_PRICE, STOCK):
         assert not header.isSectionHidden(column)
-    assert header.sectionSize(NAME) >= NAME_MIN_WIDTH
+    assert header.sectionSize(NAME) >= NAME_FLOOR
     assert screen.table.horizontalScrollBar().maximum() == 0
     visible = sum(header.sectionSize(c) for c in range(screen.model.columnCount())
                   if not header.isSectionHidden(c))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +43,7 @@ _COLUMN_SAMPLES = {columns.BRAND: "Atelier Nord", columns.CATEGORY: "Serums & oi
                    columns.RETAIL_PRICE: "$1,234.56", columns.STOCK: "12,345",
                    columns.STATUS: "Live-eligible"}
 NAME_MIN_WIDTH = 170
+NAME_FLOOR = 120  # the name's last resort before the table scrolls sideways
 TREE_WIDTH, DETAIL_WIDTH = 220, 250
 # Hidden in this order when the table is too narrow (the tree, filters and detail show them),
 # so prices and stock stay readable without scrolling sideways beside the detail pane.
@@ -58,7 +59,8 @@ def count_text(total: int) -> str:
 
 class CatalogTable(QTableView):
     """The product table: rows, multi-selection, drag; the name column takes the spare width
-    (at least NAME_MIN_WIDTH: narrower, optional columns hide, then the table scrolls)."""
+    (at least NAME_MIN_WIDTH: narrower, optional columns hide, then the name narrows to
+    NAME_FLOOR, then the table scrolls)."""
 
     up_from_top = Signal()
 
@@ -110,7 +112,10 @@ class CatalogTable(QTableView):
                 header.setSectionHidden(column, column in hidden)
                 if column not in hidden and header.sectionSize(column) != width:
                     header.resizeSection(column, width)
-            header.resizeSection(columns.NAME, max(available - others, NAME_MIN_WIDTH))
+            # With every optional column hidden, the name gives up a little more (it elides in
+            # the middle, the tooltip and the detail show it whole) before the table scrolls.
+            floor = NAME_MIN_WIDTH if len(hidden) < len(OPTIONAL_COLUMNS) else NAME_FLOOR
+            header.resizeSection(columns.NAME, max(available - others, floor))
         finally:
             self._fitting = False
 
@@ -123,6 +128,14 @@ class CatalogTable(QTableView):
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._fit_name()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # The viewport narrows without the table resizing when the vertical scroll bar appears
+        # (rows arrive): refit then too, or the last column ends up under the scroll bar.
+        handled = super().viewportEvent(event)
+        if event.type() == QEvent.Type.Resize:
+            self._fit_name()
+        return handled
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if (event.key() == Qt.Key.Key_Up and event.modifiers() == Qt.KeyboardModifier.NoModifier

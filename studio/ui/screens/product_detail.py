@@ -23,6 +23,7 @@ from studio.core.margins import item_margin
 from studio.core.models import LineupItem, Product
 from studio.core.money import format_money, format_percent
 from studio.ui.models.catalog_model import product_from_row, status_text
+from studio.ui.screens.elided_label import ElidedLabel
 
 NO_SELECTION_TEXT = "Select a product to see its details"
 
@@ -120,7 +121,7 @@ class ProductDetail(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         form.setHorizontalSpacing(12)
-        self.fields: dict[str, QLabel] = {}
+        self.fields: dict[str, ElidedLabel] = {}
         for key, label in (
             ("sku", "SKU"),
             ("wholesale", "Wholesale price"),
@@ -132,9 +133,9 @@ class ProductDetail(QWidget):
             ("category", "Category"),
             ("tags", "Tags"),
         ):
-            value = QLabel(page)
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # One line each, elided with the whole value in the tooltip: a wrapped label in a
+            # form inside a scroll area gets one line's height and is cut mid-value.
+            value = ElidedLabel("", page)
             self.fields[key] = value
             form.addRow(f"{label}:", value)
         self.description_label = QLabel(page)
