@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from studio.core.lineup_rules import validate_flash_sale
+from studio.core.lineup_rules import DEFAULT_LIMITS, LineupLimits, validate_flash_sale
 from studio.core.money import parse_money
 from studio.core.show_state import ShowState, TransitionError, require_transition, state_of
 from studio.session.errors import SessionError, from_backend, is_backend_error
@@ -80,6 +80,8 @@ class ShowSession:
         self.flash: FlashCountdown | None = None
         self.clock = ServerClock()
         self.report: ShowReport | None = None
+        # The server's flash-sale limits (its commerce settings; the shipped defaults here).
+        self.limits: LineupLimits = DEFAULT_LIMITS
         self._listeners: list[Callable[[SessionEvent], None]] = []
 
     # ------------------------------------------------------------------ opening and reading
@@ -270,7 +272,8 @@ class ShowSession:
         if isinstance(duration_s, bool) or not isinstance(duration_s, int):
             raise SessionError("The duration is a whole number of seconds",
                                field="flash_duration")
-        checked = validate_flash_sale(item.live_price, flash_price, duration_s)
+        checked = validate_flash_sale(item.live_price, flash_price, duration_s,
+                                      limits=self.limits)
         for field in ("flash_price", "flash_duration"):
             if message := checked.error_for(field):
                 raise SessionError(message, field=field)
