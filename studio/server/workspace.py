@@ -57,6 +57,27 @@ def product_count(conninfo: str) -> int | None:
         return int(row[0]) if row else 0
 
 
+def prune_sync_history(conninfo: str) -> dict[str, int] | None:
+    """Drop sync history past its retention (what pg_cron does daily on Supabase); the counts
+    pruned, or None when the schema has no such function (an older schema). Never raises: a
+    failed prune is retried on the next start and must not keep the workspace from opening."""
+    try:
+        with db.connect(conninfo, autocommit=True) as conn:
+            exists = conn.execute(
+                "select to_regprocedure('private.prune_sync_history(interval)') is not null"
+            ).fetchone()
+            if not exists or not exists[0]:
+                return None
+            row = conn.execute("select private.prune_sync_history()").fetchone()
+    except Exception:
+        log.warning("Could not prune the local workspace's sync history", exc_info=True)
+        return None
+    pruned = {str(k): int(v) for k, v in (row[0] if row else {}).items()}
+    if any(pruned.values()):
+        log.info("Pruned sync history: %s", pruned)
+    return pruned
+
+
 def applied_count(conninfo: str) -> int:
     """Migrations recorded in ``supabase_migrations.schema_migrations``."""
     return len(MigrationRunner(conninfo).applied_versions())
@@ -121,6 +142,7 @@ def start_local_workspace(
     if seed:
         first("loading the demo data")
         applied += runner.apply(seed=True)  # no migrations left: the seed, once
+    prune_sync_history(url)
     files = {m.version: m.path.name for m in runner.migrations()}
     info = WorkspaceInfo(
         url=url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -299,3 +300,49 @@ async def test_a_batch_is_stored_whole_or_not_at_all(server, make_cache):
         upsert("live_products", **good),
     ])
     assert ids == await _op_ids(cache)  # queued in the order given
+
+
+def _made_days_ago(store: CacheStore, op_ids: list[str], days: float) -> None:
+    stamp = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    for op_id in op_ids:
+        store.connection.exec_driver_sql(
+            "UPDATE outbox SET created_at = ? WHERE op_id = ?", (stamp, op_id))
+
+
+async def test_a_change_older_than_the_servers_sync_history_is_undone_not_sent(
+    server, make_cache
+):
+    host, _product, show = await lineup_setup(server)
+    cache = make_cache()
+    engine = await make_engine(await server.backend_for(host), cache)
+    heard = Recorder()
+    engine.add_listener(heard)
+    mug = lineup_item(host, show, None, name="Mug", position=0)
+    tote = lineup_item(host, show, None, name="Tote", position=1)
+    for item in (mug, tote):
+        await engine.submit(upsert("live_products", **item))
+    assert (await engine.sync_now()).pending_ops == 0
+
+    # Queued offline: a rename and a reorder a month and a day ago, a rename 29 days ago.
+    old_rename = await engine.submit(upsert("live_products", id=mug["id"], name="Old mug"))
+    reorder = await engine.submit_batch([
+        upsert("live_products", id=tote["id"], position=0),
+        upsert("live_products", id=mug["id"], position=1),
+    ])
+    recent = await engine.submit(upsert("live_products", id=tote["id"], name="Recent tote"))
+    await cache.writer.run(_made_days_ago, [old_rename, *reorder], 31)
+    await cache.writer.run(_made_days_ago, [recent], 29)
+
+    status = await engine.sync_now()
+
+    assert (status.state, status.pending_ops) == ("online", 0)
+    rejected = {r.op_id: r for r in heard.rejections}
+    assert set(rejected) == {old_rename, *reorder}
+    assert all("made offline 31 days ago" in r.message for r in rejected.values())
+    # Undone here, never sent: the server has the first names and order plus the recent rename.
+    assert server_lineup(server, show) == {
+        mug["id"]: ("Mug", Decimal("19.99"), None, 0),
+        tote["id"]: ("Recent tote", Decimal("19.99"), None, 1),
+    }
+    assert [r["name"] for r in cache.reader.lineup(show)] == ["Mug", "Recent tote"]
+    assert {e.op_id for e in cache.reader.failed_ops()} == {old_rename, *reorder}

@@ -28,6 +28,28 @@ from studio.sync.scope import complete_rows, readable_columns
 log = logging.getLogger(__name__)
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+# The server forgets applied op ids and deletions after SYNC_HISTORY_DAYS (the sync history
+# retention migration); a change older than MAX_CHANGE_AGE could no longer be told apart from
+# a replay, so it is not sent. The gap covers a device clock running behind.
+SYNC_HISTORY_DAYS = 45
+MAX_CHANGE_AGE = timedelta(days=30)
+
+
+def expired_change_error(entry: OutboxEntry, now: datetime) -> ValueError | None:
+    """Why a queued change is too old to send (shown, and the change undone), or None."""
+    try:
+        made = datetime.fromisoformat(entry.created_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None  # an unreadable stamp: send it; the server's rules still apply
+    if made.tzinfo is None:
+        made = made.replace(tzinfo=UTC)
+    if now - made <= MAX_CHANGE_AGE:
+        return None
+    return ValueError(
+        f"This change was made offline {(now - made).days} days ago, longer than the "
+        f"{MAX_CHANGE_AGE.days} days the server keeps its sync history, so it was not sent "
+        "and has been undone. Make it again if it still applies."
+    )
 
 
 @dataclass(frozen=True)
@@ -263,6 +285,8 @@ class Pusher:
             if not entries:
                 return outcome
             entry = entries[0]
+            if await self._drop_if_expired(entry, outcome):
+                continue
             if entry.kind == "rpc":
                 await self._attempt([entry], self._call, outcome)
                 continue
@@ -270,6 +294,21 @@ class Pusher:
             if entry.batch_id is not None:
                 group = await self._writer.run(CacheStore.batch_entries, entry.batch_id)
             await self._attempt(group, self._apply, outcome)
+
+    async def _drop_if_expired(self, entry: OutboxEntry, outcome: PushOutcome) -> bool:
+        """A change (or user action) too old to send is refused here, all of it, and undone."""
+        group = [entry]
+        if entry.batch_id is not None:
+            group = await self._writer.run(CacheStore.batch_entries, entry.batch_id)
+        now = datetime.now(UTC)
+        error = next((e for e in (expired_change_error(g, now) for g in group) if e), None)
+        if error is None:
+            return False
+        await self._writer.run(CacheStore.mark_in_flight, [e.op_id for e in group])
+        for member in reversed(group):  # undone last first: each restores its before
+            await self._reject(member, error)
+        outcome.rejected += len(group)
+        return True
 
     async def _attempt(
         self,
