@@ -3,9 +3,13 @@
 The engine pulls from an in-memory backend that serves keyset pages of server-shaped rows (the
 JSON PostgREST returns, already decoded), so the time measured is the engine and the cache:
 counting, paging, cursors, progress events, validation and conversion, the bulk load, the
-indexes and the full-text index. The baseline inserts the same rows, already SQLite tuples,
-into a bare table with executemany in one transaction (no keys, indexes, FTS or validation),
-in this process. Target: the engine at 0.5 of the baseline's rows/s or better.
+indexes and the full-text index. Two times are reported: "browsable" (the engine's browsable
+event: every row is in the cache and listed; text search is a substring scan until the
+indexes are built) and "searchable" (the searchable event, when the indexes and the full-text
+index are built and the pull returns). The baseline inserts the same rows, already SQLite
+tuples, into a bare table with executemany in one transaction (no keys, indexes, FTS or
+validation), in this process, interleaved with the engine's runs. Target: browsable at 0.5 of
+the baseline's rows/s or better.
 
     python bench/first_sync.py [--rows N] [--repeat N] [--page N]
 """
@@ -105,18 +109,32 @@ def raw_executemany(rows: list[dict[str, Any]]) -> Timing:
     return elapsed
 
 
+class Stages:
+    """Listener recording progress events and when the catalog became browsable, searchable."""
+
+    def __init__(self, started: Timing) -> None:
+        self.started = started
+        self.events: list[Any] = []
+        self.at: dict[str, Timing] = {}
+
+    def on_progress(self, event: Any) -> None:
+        self.events.append(event)
+        if event.stage != "loading" and event.stage not in self.at:
+            self.at[event.stage] = _since(self.started)
+
+
 async def _engine_first_sync(
     rows: list[dict[str, Any]], page: int, latency: float
-) -> tuple[Timing, int, int]:
+) -> tuple[Timing, Timing, int, int]:
     backend = MemoryBackend(rows, latency)
     db = CacheDatabase.open(_fresh_dir() / "cache.sqlite3")
     writer = CacheWriter(db)
     engine = SyncEngine(backend, writer, ScopePlan((TableScope("products"),)), page_size=page)
-    events: list[Any] = []
-    engine.add_listener(type("Progress", (), {"on_progress": lambda _self, e: events.append(e)})())
-    started = _clock()
+    stages = Stages(_clock())
+    engine.add_listener(stages)
+    stages.started = _clock()
     status = await engine.sync_now(reconcile=False)
-    elapsed = _since(started)
+    finished = _since(stages.started)
     stored = writer.call(CacheStore.get_cursor, "products", TableScope("products").key)
     with db.read() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM products").scalar()
@@ -125,14 +143,17 @@ async def _engine_first_sync(
     db.close()
     if status.state != "online" or count != len(rows) or searchable != len(rows) or not stored:
         raise SystemExit(f"the first sync did not complete: {status}, {count} rows")
-    if events[-1].done != len(rows):
+    if set(stages.at) != {"browsable", "searchable"}:
+        raise SystemExit(f"the first sync did not report both stages: {sorted(stages.at)}")
+    if stages.events[-1].done != len(rows):
         raise SystemExit("progress did not reach the total")
-    return elapsed, backend.pages, len(events)
+    loading = [e for e in stages.events if e.stage == "loading"]
+    return stages.at["browsable"], finished, backend.pages, len(loading)
 
 
 def engine_first_sync(
     rows: list[dict[str, Any]], page: int, latency: float = 0.0
-) -> tuple[Timing, int, int]:
+) -> tuple[Timing, Timing, int, int]:
     return asyncio.run(_engine_first_sync(rows, page, latency))
 
 
@@ -165,31 +186,39 @@ def main() -> int:
     args = parser.parse_args()
     rows = generate_products(args.rows)
 
-    baseline = _median([raw_executemany(rows) for _ in range(args.repeat)])
-    runs = [engine_first_sync(rows, args.page) for _ in range(args.repeat)]
-    engine = _median([timing for timing, _pages, _events in runs])
-    _timing, pages, events = runs[0]
+    # Interleaved, so a burst of load elsewhere on the machine hits both alike.
+    baselines: list[Timing] = []
+    runs = []
+    for _ in range(args.repeat):
+        baselines.append(raw_executemany(rows))
+        runs.append(engine_first_sync(rows, args.page))
+    baseline = _median(baselines)
+    browsable = _median([run[0] for run in runs])
+    searchable = _median([run[1] for run in runs])
+    _b, _s, pages, events = runs[0]
     cache = _median([cache_bulk_path(rows, args.page) for _ in range(args.repeat)])
     latency = args.latency_ms / 1000
-    remote = engine_first_sync(rows, args.page, latency)[0][0]
+    remote_browsable, remote_searchable, _p, _e = engine_first_sync(rows, args.page, latency)
 
     print(f"first sync of {args.rows:,} products, pages of {args.page:,} "
           f"(median of {args.repeat} runs; CPU = this process, all threads)")
     print(f"{'path':58} {'seconds':>8} {'rows/s':>10} {'ratio':>6} {'CPU s':>6} {'ratio':>6}")
     for label, (wall, cpu) in (
         ("raw sqlite3 executemany into a bare table (baseline)", baseline),
-        ("sync engine first pull (count, pages, cache, indexes, FTS)", engine),
+        ("sync engine first pull: browsable (every row listed)", browsable),
+        ("sync engine first pull: searchable (indexes and FTS)", searchable),
         ("for reference: the cache's bulk path alone, same pages", cache),
     ):
         print(f"{label:58} {wall:8.3f} {args.rows / wall:10,.0f} {baseline[0] / wall:6.2f} "
               f"{cpu:6.3f} {baseline[1] / cpu:6.2f}")
-    print(f"with {args.latency_ms:.0f} ms per page request: {remote:.3f} s; fetching each page "
-          f"only after storing the last would take about {engine[0] + pages * latency:.3f} s "
-          f"(the next page is fetched while the current one is stored)")
-    print(f"engine: {pages} page requests, {events} progress events; CPU beyond the cache's "
-          f"own path: {engine[1] - cache[1]:+.3f} s")
-    print(f"target: ratio >= 0.50 (engine vs baseline); measured {baseline[0] / engine[0]:.2f} "
-          f"(wall), {baseline[1] / engine[1]:.2f} (CPU)")
+    print(f"with {args.latency_ms:.0f} ms per page request: browsable after "
+          f"{remote_browsable[0]:.3f} s, searchable after {remote_searchable[0]:.3f} s; "
+          f"fetching each page only after storing the last would take about "
+          f"{browsable[0] + pages * latency:.3f} s to browsable")
+    print(f"engine: {pages} page requests, {events} progress events")
+    print(f"target: browsable ratio >= 0.50 (engine vs baseline); measured "
+          f"{baseline[0] / browsable[0]:.2f} browsable, {baseline[0] / searchable[0]:.2f} "
+          f"searchable (wall)")
     print("load average (1, 5, 15 min): {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +34,15 @@ _FTS_REBUILD = {"products": "INSERT INTO products_fts (products_fts) VALUES ('re
 _FTS_HASHSIZE = {
     "products_fts": "INSERT INTO products_fts (products_fts, rank) VALUES ('hashsize', 33554432)"
 }
+_DEFERRED_INDEXES = "deferred_indexes"
 # Errors that mean "these values do not fit", as opposed to I/O or locking trouble.
 _DATA_ERRORS = (sa.exc.IntegrityError, sa.exc.InterfaceError, sa.exc.ProgrammingError,
                 OverflowError)
+
+
+def _is_secondary_index(sql: str) -> bool:
+    """A plain CREATE INDEX (not a unique key, not a trigger): only sorts and filters use it."""
+    return sql.lstrip().upper().startswith("CREATE INDEX")
 
 
 @dataclass(frozen=True)
@@ -94,26 +100,47 @@ class CacheStore(ConflictOperations):
             return 0
         params = convert_rows(spec, rows)
         try:
-            with self.transaction():
-                self._retire_refused(spec.name, (p[0] for p in params))
-                protected = self._protected_ids(spec.name)
-                if protected:
-                    mine = [p for p in params if p[0] in protected]
-                    params = [p for p in params if p[0] not in protected]
-                    for row in mine:
-                        self._rebase_row(spec, row[0], image_from_params(spec, row))
-                bulk = (len(params) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
-                        and self._is_empty(spec))
-                if bulk:
-                    self.begin_bulk_load(spec.name)
-                if params:
-                    self._conn.exec_driver_sql(upsert_sql(spec.name), params)
-                if bulk:
-                    self.finish_bulk_load(spec.name)
+            self._upsert_params(spec, params)
         except _DATA_ERRORS as exc:
             raise diagnose(spec, rows, str(getattr(exc, "orig", exc))) from None
-        self._changed.add(spec.name)
         return len(rows)
+
+    def upsert_converted(self, table: str, params: Sequence[tuple[Any, ...]]) -> int:
+        """`upsert_rows` for rows `convert_rows` already validated and converted (the sync
+        engine converts pages off the writer thread, while the previous ones are stored)."""
+        spec = table_spec(table)
+        width = len(spec.columns)
+        if not isinstance(params, list | tuple) or any(
+            not isinstance(p, tuple) or len(p) != width for p in params
+        ):
+            raise CacheDataError(f"{spec.name}: converted rows must be tuples of {width} values")
+        if not params:
+            return 0
+        try:
+            self._upsert_params(spec, list(params))
+        except _DATA_ERRORS as exc:
+            detail = str(getattr(exc, "orig", exc))
+            raise CacheDataError(f"{spec.name}: rows refused by the cache: {detail}") from None
+        return len(params)
+
+    def _upsert_params(self, spec: TableSpec, params: list[tuple[Any, ...]]) -> None:
+        with self.transaction():
+            self._retire_refused(spec.name, (p[0] for p in params))
+            protected = self._protected_ids(spec.name)
+            if protected:
+                mine = [p for p in params if p[0] in protected]
+                params = [p for p in params if p[0] not in protected]
+                for row in mine:
+                    self._rebase_row(spec, row[0], image_from_params(spec, row))
+            bulk = (len(params) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
+                    and self._is_empty(spec))
+            if bulk:
+                self.begin_bulk_load(spec.name)
+            if params:
+                self._conn.exec_driver_sql(upsert_sql(spec.name), params)
+            if bulk:
+                self.finish_bulk_load(spec.name)
+        self._changed.add(spec.name)
 
     def delete_rows(self, table: str, ids: Iterable[Any]) -> int:
         """Remove rows the server deleted or no longer shows; returns how many were cached."""
@@ -236,34 +263,54 @@ class CacheStore(ConflictOperations):
         """Recreate what `begin_bulk_load` dropped; False if no bulk load was open.
 
         The FTS index is rebuilt too unless `search_index` is False: then the table is
-        browsable at once, searches fall back to substring conditions, and
-        `build_search_index` (a separate, later write) makes it searchable.
+        browsable at once (its secondary indexes are deferred too: sorts and filters scan the
+        table meanwhile), searches fall back to substring conditions, and
+        `build_search_index` (a separate, later write) builds the indexes and the FTS index.
         """
         spec = table_spec(table)
         with self.transaction():
             saved = self.get_meta(f"bulk_load:{spec.name}")
             if saved is None:
                 return False
+            deferred: list[str] = []
             for sql in json.loads(saved):
-                self._conn.exec_driver_sql(sql)
+                if not search_index and spec.name in FTS_TABLES and _is_secondary_index(sql):
+                    deferred.append(sql)
+                else:
+                    self._conn.exec_driver_sql(sql)
             if spec.name in FTS_TABLES:
                 if search_index:
                     self._rebuild_fts(spec.name)
                 else:
+                    self._defer_indexes(spec.name, deferred)
                     self.set_meta(SEARCH_INDEX_PENDING, now_text())
             self.delete_meta(f"bulk_load:{spec.name}")
             self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES:d}")
         self._changed.add(spec.name)
         return True
 
+    def _defer_indexes(self, table: str, statements: list[str]) -> None:
+        key = f"{_DEFERRED_INDEXES}:{table}"
+        earlier = json.loads(self.get_meta(key) or "[]")
+        self.set_meta(key, json.dumps(list(dict.fromkeys([*earlier, *statements]))))
+
+    def search_index_pending(self) -> bool:
+        """Whether a first sync left the catalog's indexes and search index to build."""
+        return self.get_meta(SEARCH_INDEX_PENDING) is not None
+
     def build_search_index(self, table: str = "products") -> bool:
-        """Build the FTS index a deferred bulk load left pending; False if none was pending."""
+        """Build the indexes and the FTS index a deferred bulk load left pending; False if
+        none was pending."""
         spec = table_spec(table)
         if spec.name not in FTS_TABLES:
             return False
         with self.transaction():
             if self.get_meta(SEARCH_INDEX_PENDING) is None:
                 return False
+            key = f"{_DEFERRED_INDEXES}:{spec.name}"
+            for sql in json.loads(self.get_meta(key) or "[]"):
+                self._conn.exec_driver_sql(sql)
+            self.delete_meta(key)
             self._rebuild_fts(spec.name)
             self.delete_meta(SEARCH_INDEX_PENDING)
         self._changed.add(spec.name)

@@ -24,13 +24,26 @@ class SyncStatus:
     last_synced_at: datetime | None = None
 
 
+# Stages of a table's first pull: rows arriving, then for a large catalog loaded in bulk
+# "browsable" (every row is in the cache and listed; text search is a substring scan and
+# sorts scan the table) and, once its indexes and full-text index are built, "searchable".
+SyncStage = Literal["loading", "browsable", "searchable"]
+SYNC_STAGES: tuple[str, ...] = ("loading", "browsable", "searchable")
+
+
 @dataclass(frozen=True)
 class SyncProgress:
-    """First pull of a table: `done` rows of `total` (None while unknown) are in the cache."""
+    """First pull of a table: `done` rows of `total` (None while unknown) are in the cache.
+
+    `stage` is "loading" while rows arrive. A table loaded in bulk then hears "browsable"
+    (done == total) and later "searchable": between the two the UI can say that the search
+    index is being built; nothing waits for it.
+    """
 
     table: str
     done: int
     total: int | None
+    stage: SyncStage = "loading"
 
 
 @dataclass(frozen=True)

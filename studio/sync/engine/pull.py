@@ -35,6 +35,7 @@ from studio.sync.backend import (
 )
 from studio.sync.cache import CacheStore, CacheWriter
 from studio.sync.cache.errors import CacheError
+from studio.sync.cache.rows import convert_rows
 from studio.sync.cache.store import BULK_THRESHOLD
 from studio.sync.cache.tables import SA_TABLES, table_spec
 from studio.sync.engine.events import SyncProgress
@@ -52,6 +53,9 @@ from studio.sync.scope import (
 log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 1000
+# Pages that arrive while the writer stores earlier ones go to it together, in one transaction,
+# up to this many rows (then fetching waits for the writer).
+MAX_GROUP_ROWS = 20_000
 
 
 @dataclass
@@ -68,15 +72,22 @@ class PullOutcome:
     needs_reconcile: bool = False
 
 
-def _store_page(
-    store: CacheStore, table: str, rows: list[dict[str, Any]], key: str, cursor_xid: int | None
-) -> None:
-    """A page's rows and the scope's cursor, in one transaction (never one without the
-    other). The cursor only moves forward."""
+def _store_rows(
+    store: CacheStore, table: str, params: list[tuple[Any, ...]], key: str,
+    cursor_xid: int | None,
+) -> int:
+    """Converted rows of one or more pages and the scope's cursor, in one transaction (never
+    one without the other). The cursor only moves forward."""
     with store.transaction():
-        store.upsert_rows(table, rows)
+        store.upsert_converted(table, params)
         if cursor_xid is not None:
             _advance(store, table, key, cursor_xid)
+    return len(params)
+
+
+def _convert_page(table: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """A page as the cache stores it: validated and converted (bad rows raise CacheDataError)."""
+    return convert_rows(table_spec(table), complete_rows(table, _strip_cursor_column(rows)))
 
 
 def _advance(store: CacheStore, table: str, key: str, cursor_xid: int) -> None:
@@ -97,6 +108,70 @@ def _strip_cursor_column(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         row.pop("change_xid", None)
     return rows
+
+
+class _GroupWriter:
+    """Hands converted pages to the cache writer, one transaction per group of pages.
+
+    While the writer stores one group, the pages that arrive meanwhile form the next: on a
+    fast network groups grow (fewer, larger transactions), on a slow one each page is stored
+    as soon as it arrives. At most one group is in flight, so cursors are saved in order.
+    """
+
+    def __init__(
+        self, writer: CacheWriter, table: str, key: str, on_stored: Callable[[int], None]
+    ) -> None:
+        self._writer = writer
+        self._table = table
+        self._key = key
+        self._on_stored = on_stored
+        self._rows: list[tuple[Any, ...]] = []
+        self._cursor: int | None = None
+        self._inflight: asyncio.Future[int] | None = None
+        self._failed = False
+        self.stored = 0
+
+    def add(self, params: list[tuple[Any, ...]], cursor_xid: int | None) -> None:
+        self._rows.extend(params)
+        self._cursor = cursor_xid
+
+    async def offer(self, *, last: bool = False) -> None:
+        """Start storing the rows gathered so far if the writer is free (or they are many)."""
+        if not self._rows or self._failed:
+            return
+        inflight = self._inflight
+        if inflight is not None:
+            if not (last or inflight.done() or len(self._rows) >= MAX_GROUP_ROWS):
+                return
+            await self._settle()
+        rows, self._rows = self._rows, []
+        self._inflight = asyncio.wrap_future(self._writer.submit(
+            _store_rows, self._table, rows, self._key, self._cursor))
+
+    async def flush(self) -> None:
+        await self.offer(last=True)
+        await self._settle()
+
+    async def salvage(self) -> None:
+        """After a failure elsewhere: store what was gathered if storing has not failed."""
+        if self._failed:
+            return
+        try:
+            await self.flush()
+        except Exception as error:  # the first failure is the one to report
+            log.warning("storing the rows fetched before a failure failed: %s", error)
+
+    async def _settle(self) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            try:
+                rows = await inflight
+            except BaseException:
+                # Refused, or not known to be stored: nothing after it may be stored now.
+                self._failed = True
+                raise
+            self.stored += rows
+            self._on_stored(rows)
 
 
 class Puller:
@@ -175,7 +250,24 @@ class Puller:
             outcome.needs_reconcile = not await self.tombstones.pull(
                 plan.tables, horizon, fresh=fresh
             )
+        loaded = progress.get("products")
+        await self.build_pending_search_index(max(loaded) if loaded else None)
         return outcome
+
+    async def build_pending_search_index(self, rows: int | None = None) -> bool:
+        """Build the indexes and search index a first pull (this one, or one cut short before
+        them) left pending, then say the catalog is searchable; False if none was pending.
+
+        One job on the cache's writer: local writes queue behind it, nothing else waits.
+        """
+        if not await self._writer.run(CacheStore.search_index_pending):
+            return False
+        if not await self._writer.run(CacheStore.build_search_index, "products"):
+            return False
+        if rows is None:  # not pulled in this pass: say how many rows the cache holds
+            (rows,) = await asyncio.to_thread(self.query, "SELECT count(*) FROM products", {})
+        self._on_progress(SyncProgress("products", rows, rows, "searchable"))
+        return True
 
     async def _pull_scope(
         self, scope: TableScope, now: datetime, progress: dict[str, list[int]], horizon: int
@@ -198,7 +290,14 @@ class Puller:
                 # Indexes and the search index are built once at the end, not row by row.
                 await self._writer.run(CacheStore.begin_bulk_load, table)
                 bulk = True
-        pulled = 0
+
+        def stored(rows: int) -> None:
+            if first:
+                counts = progress[table]
+                counts[0] += rows
+                self._on_progress(SyncProgress(table, counts[0], max(counts)))
+
+        groups = _GroupWriter(self._writer, table, scope.key, stored)
         fetch: asyncio.Future[Page] | None = None
 
         def request(cursor: Cursor | None) -> asyncio.Future[Page]:
@@ -206,6 +305,7 @@ class Puller:
                 table, scope.columns, cursor, self._page_size, filters, since=since
             ))
 
+        loaded = False
         try:
             fetch = request(None)
             while fetch is not None:
@@ -219,29 +319,36 @@ class Puller:
                 )
                 if more:
                     fetch = request(page.next_cursor)  # fetched while this page is stored
-                if not page.rows:
-                    continue
-                rows = complete_rows(table, _strip_cursor_column(page.rows))
-                # Mid-pass the cursor may only move to a point every transaction below has
-                # finished: the smaller of this page's last change and the horizon.
-                last = page.next_cursor.change_xid if page.next_cursor else horizon
-                await self._writer.run(_store_page, table, rows, scope.key, min(last, horizon))
-                pulled += len(rows)
-                if first:
-                    counts = progress[table]
-                    counts[0] += len(rows)
-                    self._on_progress(SyncProgress(table, counts[0], max(counts)))
+                if page.rows:
+                    # Converted off the writer thread, while the writer stores earlier pages.
+                    params = await asyncio.to_thread(_convert_page, table, page.rows)
+                    # Mid-pass the cursor may only move to a point every transaction below
+                    # has finished: the smaller of this page's last change and the horizon.
+                    last = page.next_cursor.change_xid if page.next_cursor else horizon
+                    groups.add(params, min(last, horizon))
+                await groups.offer(last=fetch is None)
+            await groups.flush()
+            loaded = True
+        except BaseException:
+            # Pages already fetched are kept (the next pull goes on after them), unless
+            # storing itself failed: later rows must never move the cursor past refused ones.
+            await groups.salvage()
+            raise
         finally:
             if fetch is not None:
                 fetch.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):  # not needed now
                     await fetch
             if bulk:
-                await self._writer.run(CacheStore.finish_bulk_load, table)
+                # Browsable now; the indexes and the search index are built after the pass.
+                await self._writer.run(CacheStore.finish_bulk_load, table, search_index=False)
         await self._writer.run(_advance, table, scope.key, horizon)
         if first:
             await self._writer.run(_finish_first_pull, table, scope.key)
-        return pulled
+        if bulk and loaded:
+            done = progress[table][0]
+            self._on_progress(SyncProgress(table, done, max(progress[table]), "browsable"))
+        return groups.stored
 
     # ----------------------------------------------------------------------- reconciliation
     async def reconcile(
