@@ -145,6 +145,12 @@ class LiveMetrics:
         self._goal_was_reached = bool(reached and reached.reached)
         return update
 
+    def apply_changes(self, changes: Iterable[Any]) -> MetricsUpdate:
+        """`apply` for realtime changes (anything with `table` and `record`, like the
+        backends' RowChange). A delete carries no row and changes no figure: presences close
+        and lines are refunded by updates, never by deleting them."""
+        return self.apply((c.table, c.record) for c in changes if c.record is not None)
+
     def _bucket(self, at: datetime | None) -> int:
         if at is None:
             return 0
