@@ -36,7 +36,7 @@ _RULES: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
      "A flash sale is already running on {n}: cancel it first"),
     (re.compile(r"No flash sale is running on (?P<n>.+)$"), "live_product",
      "No flash sale is running on {n}"),
-    (re.compile(r"(?P<n>.+) belongs to another show$"), "live_product",
+    (re.compile(r"(?:p_\w+: )?(?P<n>.+) belongs to another show$"), "live_product",
      "{n} belongs to another show"),
     (re.compile(r"^Live product \S+ not found"), "live_product",
      "That product is not in this show's lineup"),
