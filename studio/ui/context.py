@@ -31,6 +31,8 @@ class SyncSignals(QObject):
     op_rejected = Signal(str, str, str, str, str)
     # a kept conflict (studio.sync.cache.Conflict): another device changed the row first
     conflict = Signal(object)
+    # (live?, words for the status bar: "Live updates" / "Polling every N s (realtime down: …)")
+    realtime_changed = Signal(bool, str)
 
 
 @dataclass

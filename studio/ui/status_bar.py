@@ -1,4 +1,5 @@
-"""The status bar: connection badge, changes waiting, first-sync progress, who is signed in."""
+"""The status bar: connection badge, live updates or polling, changes waiting, first-sync
+progress, who is signed in."""
 
 from __future__ import annotations
 
@@ -201,6 +202,9 @@ class SyncStatusBar(QStatusBar):
         self.notice_label.setObjectName("noticeLabel")
         self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
         self._notice_timer.timeout.connect(self.notice_label.hide)
+        # Whether changes arrive live or by polling (and why realtime is down), in words.
+        self.realtime_label = ElidedLabel(max_width=420)
+        self.realtime_label.setObjectName("realtimeLabel")
         self.identity_label = ElidedLabel(max_width=420)
         self.identity_label.setObjectName("identityLabel")
         self.identity_label.setContentsMargins(0, 0, 8, 0)
@@ -211,6 +215,7 @@ class SyncStatusBar(QStatusBar):
         self.addWidget(self.activity_label)
         self.addWidget(self.notice_label)
         self.addWidget(self.rejection_button, 1)
+        self.addPermanentWidget(self.realtime_label)
         self.addPermanentWidget(self.identity_label)
 
         self.state = ""
@@ -222,6 +227,8 @@ class SyncStatusBar(QStatusBar):
         self.activity_label.hide()
         self.notice_label.hide()
         self.rejection_button.hide()
+        self.realtime_label.hide()
+        self.realtime_live: bool | None = None
         self.set_state("connecting", 0, "")
 
     def bind(self, signals: SyncSignals) -> None:
@@ -238,6 +245,7 @@ class SyncStatusBar(QStatusBar):
             (signals.status_changed, self.set_state),
             (signals.progress, self.set_progress),
             (signals.op_rejected, self.set_rejection),
+            (signals.realtime_changed, self.set_realtime),
         ]
 
     # ----------------------------------------------------------------- slots
@@ -257,6 +265,9 @@ class SyncStatusBar(QStatusBar):
         self.pending_label.setVisible(bool(words))
         if state != "syncing":
             self.hide_progress()
+        if state in ("signed_out", "closed"):  # no workspace: nothing arrives either way
+            self.realtime_label.hide()
+            self.realtime_live = None
         if state != "offline" and self.notice == OFFLINE_SYNC_LATER:
             self.notice_label.hide()  # the connection is back: the notice is out of date
 
@@ -342,6 +353,14 @@ class SyncStatusBar(QStatusBar):
         box.setDetailedText(self._rejection[2])
         box.finished.connect(self.clear_rejection)
         box.open()
+
+    def set_realtime(self, live: bool, text: str) -> None:
+        """"Live updates", or "Polling every N s (realtime down: why)"."""
+        self.realtime_live = live
+        self.realtime_label.setText(text)
+        self.realtime_label.setProperty("live", live)
+        self.realtime_label.setAccessibleName(f"Updates: {text}")
+        self.realtime_label.show()
 
     def set_identity(self, text: str) -> None:
         self.identity_label.setText(text)

@@ -1,15 +1,18 @@
 """The sync engine's listener that re-emits its news as SyncSignals on the Qt thread.
 
 The engine (and the cache writer behind it) may call from any thread. Table changes and
-progress arrive in bursts, so they are gathered and emitted at most once per frame tick
-(~16 ms): one `tables_changed` with the union of the tables, the latest progress per table.
-Status changes and rejections are delivered one by one, in order.
+progress arrive in bursts (realtime batches, pulls), so they are gathered and emitted at most
+once per tick of 50 ms: one `tables_changed` with the union of the tables, the latest progress
+per table. A change after a quiet spell goes out at once; a burst waits for the tick. Status
+changes, realtime state and rejections are delivered one by one, in order.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -18,7 +21,7 @@ from studio.ui.context import SyncSignals
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 16
+FRAME_MS = 50  # at most one tables_changed per this many ms (views refresh at that rate)
 
 
 class SyncBridge(QObject):
@@ -30,6 +33,7 @@ class SyncBridge(QObject):
     _status = Signal(str, int, str)
     _rejected = Signal(str, str, str, str, str)
     _conflict = Signal(object)
+    _realtime = Signal(bool, str)
 
     def __init__(self, signals: SyncSignals | None = None, parent: QObject | None = None,
                  *, frame_ms: int = FRAME_MS) -> None:
@@ -39,8 +43,12 @@ class SyncBridge(QObject):
         self._tables: set[str] = set()
         self._progress: dict[str, tuple[int, int]] = {}
         self._engine: Any = None
+        self._frame_s = frame_ms / 1000
+        self._last_flush = float("-inf")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        # Coarse timers may fire up to 5 % early: the spacing between emissions is a promise.
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(frame_ms)
         self._timer.timeout.connect(self.flush)
         queued = Qt.ConnectionType.QueuedConnection
@@ -48,6 +56,7 @@ class SyncBridge(QObject):
         self._status.connect(self._deliver_status, queued)
         self._rejected.connect(self.signals.op_rejected, queued)
         self._conflict.connect(self.signals.conflict, queued)
+        self._realtime.connect(self.signals.realtime_changed, queued)
 
     # ----------------------------------------------------------------- engine side (any thread)
 
@@ -78,6 +87,10 @@ class SyncBridge(QObject):
     def on_conflict(self, conflict: Any) -> None:
         self._conflict.emit(conflict)
 
+    def on_realtime(self, status: Any) -> None:
+        """Live updates or polling (a RealtimeStatus: `live` and its words, `text`)."""
+        self._realtime.emit(bool(status.live), str(status.text))
+
     # ----------------------------------------------------------------- Qt thread
 
     def attach(self, engine: Any) -> None:
@@ -101,10 +114,12 @@ class SyncBridge(QObject):
 
     def _start_tick(self) -> None:
         if not self._timer.isActive():
-            self._timer.start()
+            wait = self._last_flush + self._frame_s - time.monotonic()
+            self._timer.start(math.ceil(wait * 1000) if wait > 0 else 0)
 
     def flush(self) -> None:
         """Emit what gathered since the last tick (normally called by the frame timer)."""
+        self._last_flush = time.monotonic()
         with self._lock:
             tables, self._tables = frozenset(self._tables), set()
             progress, self._progress = self._progress, {}
