@@ -1,0 +1,1 @@
+"""The Live control room: the show session's screen and its panels."""
