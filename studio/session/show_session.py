@@ -29,6 +29,7 @@ EventKind = Literal["state", "featured", "flash_started", "flash_ended", "flash_
                     "lineup"]
 # Lineup items the server lets a host feature (draft and hidden ones are refused).
 _FEATURABLE = ("active", "sold_out")
+_FLASH_COLUMNS = ("id", "live_price", "flash_price", "flash_starts_at", "flash_ends_at")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,28 +111,32 @@ class ShowSession:
         received = datetime.now(UTC)
         if stats.get("as_of") is not None:
             self.clock = ServerClock.measure(sent, timestamp(stats["as_of"]), received)
-        self._apply_stats(stats)
-        self._emit("lineup")
-
-    def _apply_stats(self, stats: Mapping[str, Any]) -> None:
         self.state = _as_state(stats["status"])
         self.featured_id = _text(stats.get("featured_live_product_id"))
         products = [LineupEntry.from_stats(p) for p in stats.get("products") or ()]
         self.lineup = sorted(products, key=lambda e: (e.position, e.name))
-        running = stats.get("flash_sale")
-        if isinstance(running, Mapping):
-            current = self.flash
-            if current is None or current.window.live_product_id != str(
-                    running["live_product_id"]) or current.window.ends_at != timestamp(
-                    running["ends_at"]):
-                # show_live_stats gives no start: count from now, which only affects progress.
-                as_of = timestamp(stats["as_of"]) if stats.get("as_of") else self.clock.now()
-                self.flash = FlashCountdown(FlashWindow.from_row(
-                    {**running, "flash_starts_at": min(as_of, timestamp(running["ends_at"]))}
-                    ), self.clock)
-        elif self.flash is not None:
-            self.flash.tick()
-            self.flash = None
+        await self._follow_flash(stats.get("flash_sale"))
+        self._emit("lineup")
+
+    async def _follow_flash(self, running: Any) -> None:
+        """Take over the flash sale the server has running (after a restart too)."""
+        if not isinstance(running, Mapping):
+            if self.flash is not None:
+                self.flash.tick()
+                self.flash = None
+            return
+        product, ends = str(running["live_product_id"]), timestamp(running["ends_at"])
+        current = self.flash
+        if current is not None and (current.window.live_product_id, current.window.ends_at) == (
+                product, ends):
+            return
+        # show_live_stats names the sale; its product row has the whole window.
+        rows = await self._call_write(self.server.show_rows, "live_products", self.session_id,
+                                      _FLASH_COLUMNS)
+        row = next((r for r in rows if str(r["id"]) == product), None)
+        if row is None or row.get("flash_starts_at") is None:
+            return  # ended or cancelled in the meantime
+        self.flash = FlashCountdown(FlashWindow.from_row(row), self.clock)
 
     def entry(self, live_product_id: str) -> LineupEntry | None:
         wanted = str(live_product_id)
@@ -192,7 +197,11 @@ class ShowSession:
             self.flash.cancel()
             self.flash = None
         self._emit("state")
-        self.report = await build_report(self.server, self.session_id)
+        return await self.load_report()
+
+    async def load_report(self) -> ShowReport:
+        """The show's report from the server's rows (again, if reading it failed at the end)."""
+        self.report = await self._call_write(build_report, self.server, self.session_id)
         return self.report
 
     def _require(self, target: ShowState) -> None:
