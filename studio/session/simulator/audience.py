@@ -88,6 +88,7 @@ class Audience:
         self._stop_reason: str | None = None
         self._error: str | None = None
         self._begun = 0.0
+        self._ended_at = 0.0
         self._lag_s = 0.0
         self._view = ShowView()
         self._rows: dict[int, str] = {}  # viewer -> their open presence row
@@ -98,11 +99,11 @@ class Audience:
     # ------------------------------------------------------------------------- public API
     @property
     def progress(self) -> AudienceProgress:
-        loop_time = asyncio.get_running_loop().time() if self._begun else 0.0
+        now = self._ended_at or (asyncio.get_running_loop().time() if self._begun else 0.0)
         t = self._tally
         return AudienceProgress(
             state=self._state,
-            elapsed_s=max(0.0, loop_time - self._begun) if self._begun else 0.0,
+            elapsed_s=max(0.0, now - self._begun) if self._begun else 0.0,
             steps=t.steps, steps_planned=self.config.steps, watching=len(self._rows),
             joins=t.joins, leaves=t.leaves, messages=t.messages,
             messages_held_back=t.messages_held_back, orders=t.orders, units=t.units,
@@ -133,6 +134,8 @@ class Audience:
             self._stop_reason = self._error
         finally:
             self._state = "stopping"
+            if self._begun:
+                self._ended_at = asyncio.get_running_loop().time()
             cleaning = asyncio.create_task(self._clean_up(control))
             # A second cancel (an impatient caller) must not leave connections open.
             try:
