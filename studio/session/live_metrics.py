@@ -116,6 +116,8 @@ class LiveMetrics:
         self.feed: deque[Sale] = deque(maxlen=feed_size)
         # lineup
         self.products: dict[str, dict[str, Any]] = {}
+        self._sold_out: set[str] = set()
+        self._touched: set[str] = set()
         # goal
         self._goal: dict[str, Any] | None = None
         self._goal_cutoff: datetime | None = None
@@ -139,6 +141,11 @@ class LiveMetrics:
                 continue
             handler(self, row, update)
             update.tables.add(table)
+        for product in self._touched:
+            if self.is_sold_out(product) and product not in self._sold_out:
+                self._sold_out.add(product)
+                update.sold_out.append(product)
+        self._touched.clear()
         reached = self.goal_progress()
         if reached is not None and reached.reached and not self._goal_was_reached:
             update.goal_reached = True
@@ -224,6 +231,8 @@ class LiveMetrics:
         self.revenue += sign * line.total
         self.units += sign * line.quantity
         self.units_by_product[line.live_product_id] += sign * line.quantity
+        if line.live_product_id is not None:
+            self._touched.add(line.live_product_id)
         self.revenue_by_product[line.live_product_id] += sign * line.total
         self._order_lines[line.order_id] += sign
         if self._order_lines[line.order_id] == 0:
@@ -233,17 +242,30 @@ class LiveMetrics:
 
     def _product(self, row: Mapping[str, Any], update: MetricsUpdate) -> None:
         product = str(row["id"])
-        before = self.products.get(product)
-        state = {
-            "name": str(row.get("name") or (before or {}).get("name") or ""),
+        before = self.products.get(product) or {}
+        self.products[product] = {
+            "name": str(row.get("name") or before.get("name") or ""),
             "status": str(row.get("status") or ""),
             "allocated": int(row.get("allocated_quantity") or 0),
             "sold": int(row.get("sold_quantity") or 0),
         }
-        self.products[product] = state
-        sold_out = _is_sold_out(state)
-        if sold_out and not (before is not None and _is_sold_out(before)):
-            update.sold_out.append(product)
+        self._touched.add(product)
+
+    def is_sold_out(self, live_product_id: str) -> bool:
+        """Sold out by the product's row, or by the lines sold when the row lags behind."""
+        state = self.products.get(live_product_id)
+        if state is None:
+            return False
+        sold = max(state["sold"], self.units_by_product.get(live_product_id, 0))
+        return state["status"] == "sold_out" or 0 < state["allocated"] <= sold
+
+    def remaining(self, live_product_id: str) -> int | None:
+        """Units still for sale (None for a product not seen yet)."""
+        state = self.products.get(live_product_id)
+        if state is None:
+            return None
+        sold = max(state["sold"], self.units_by_product.get(live_product_id, 0))
+        return max(state["allocated"] - sold, 0)
 
     # ------------------------------------------------------------------ goal
     def _goal_row(self, row: Mapping[str, Any], update: MetricsUpdate) -> None:
@@ -344,11 +366,6 @@ class LiveMetrics:
         "live_products": _product,
         "influencer_goals": _goal_row,
     }
-
-
-def _is_sold_out(state: Mapping[str, Any]) -> bool:
-    return state["status"] == "sold_out" or (
-        state["allocated"] > 0 and state["sold"] >= state["allocated"])
 
 
 def rows_of(table: str, rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, Mapping[str, Any]]]:

@@ -133,6 +133,20 @@ def test_sold_out_is_reported_once_when_it_happens() -> None:
     assert (first.sold_out, second.sold_out, by_count.sold_out) == (["a"], [], ["b"])
 
 
+def test_sold_out_follows_the_lines_when_the_product_row_lags_behind() -> None:
+    metrics = LiveMetrics(SHOW)
+    metrics.apply(rows_of("live_products", [product("a", 0, allocated=3)]))
+    assert metrics.remaining("a") == 3 and metrics.remaining("zz") is None
+
+    partly = metrics.apply(rows_of("order_items", [line(1, "o1", "a", 2, "2.00")]))
+    sold_out = metrics.apply(rows_of("order_items", [line(2, "o2", "a", 1, "1.00")]))
+    row_catches_up = metrics.apply(rows_of("live_products", [
+        product("a", 3, allocated=3, status="sold_out")]))
+
+    assert (partly.sold_out, sold_out.sold_out, row_catches_up.sold_out) == ([], ["a"], [])
+    assert metrics.is_sold_out("a") and metrics.remaining("a") == 0
+
+
 def goal(kind: str = "revenue", current: str = "100.00", target: str = "150.00",
          updated: float = -60) -> dict[str, Any]:
     return {"id": "g1", "title": "December sales", "goal_type": kind, "target_value": target,
