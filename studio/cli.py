@@ -61,7 +61,37 @@ def _build_parser() -> argparse.ArgumentParser:
     apply.add_argument(
         "--schema-dir", type=Path, default=None, help="directory with migrations/ and seed.sql"
     )
+    _add_simulate(commands)
     return parser
+
+
+def _add_simulate(commands: argparse._SubParsersAction) -> None:
+    from studio.session.simulator.config import AudienceConfig
+
+    defaults = AudienceConfig()
+    simulate = commands.add_parser(
+        "simulate",
+        help="rehearse a live show of the local workspace with a simulated audience",
+        description="Simulated customers join a live show of the local workspace, chat and buy "
+        "through the real checkout, as real users of the local database. Ctrl+C stops them.",
+    )
+    simulate.add_argument("--show", required=True, metavar="ID", help="the live show's id")
+    simulate.add_argument("--viewers", type=int, default=defaults.viewers,
+                          help=f"viewers at once (default {defaults.viewers})")
+    simulate.add_argument("--chat-rate", type=float, default=defaults.chat_rate,
+                          metavar="PER_S",
+                          help=f"chat messages per second (default {defaults.chat_rate:g})")
+    simulate.add_argument("--buy-probability", type=float, default=defaults.buy_probability,
+                          metavar="P", help="chance a viewer buys per minute watched; a flash "
+                          f"sale multiplies it (default {defaults.buy_probability:g})")
+    simulate.add_argument("--duration", type=float, default=defaults.duration_s,
+                          metavar="SECONDS", help=f"default {defaults.duration_s:g}")
+    simulate.add_argument("--seed", type=int, default=defaults.seed,
+                          help="the same seed plays the same audience")
+    simulate.add_argument("--data-dir", type=Path, default=None,
+                          help="the local server's directory (default: the studio's own)")
+    simulate.add_argument("--db-url", default=None,
+                          help="a running local workspace database instead of --data-dir")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "local-server":
             return _local_server(args)
+        if args.command == "simulate":
+            return _simulate(args)
         return _schema(args)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -202,6 +234,37 @@ def _schema(args: argparse.Namespace) -> int:
         else:
             print("Seed: already applied or no seed.sql")
     return 0
+
+
+# ---------------------------------------------------------------------------- simulate
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from studio.core.paths import app_paths
+    from studio.core.settings import load_settings
+    from studio.session.simulator.config import AudienceConfig
+    from studio.session.simulator.console import run_in_console
+    from studio.session.simulator.show import LOCAL_ONLY
+
+    config = AudienceConfig(
+        viewers=args.viewers, chat_rate=args.chat_rate, buy_probability=args.buy_probability,
+        duration_s=args.duration, seed=args.seed,
+    ).validate()
+    paths = app_paths()
+    if args.db_url is None and load_settings(paths.settings_file).workspace.kind != "local":
+        raise ValueError(f"{LOCAL_ONLY} (the studio is set to a Supabase project; choose the "
+                         "local workspace in Settings, or pass --db-url)")
+    if args.db_url is not None:
+        return run_in_console(args.db_url, args.show, config, sys.stdout)
+    from studio.server.workspace import start_local_workspace
+
+    data_dir = (args.data_dir or paths.data_dir / "local-server").expanduser().absolute()
+    server, info = start_local_workspace(data_dir)
+    try:
+        return run_in_console(info.url, args.show, config, sys.stdout)
+    finally:
+        if info.started_here:  # leave the server as it was found
+            server.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -149,12 +149,16 @@ class Audience:
     async def stop(self) -> AudienceProgress:
         """Stop now: pending purchases are dropped, viewers leave, connections close. Returns
         the final progress once done (at once when the audience never ran)."""
-        self._stop.set()
-        if self._stop_reason is None:
-            self._stop_reason = "stopped"
+        self.request_stop()
         if self._started:
             await self._ended.wait()
         return self.progress
+
+    def request_stop(self) -> None:
+        """Ask the audience to stop, without waiting (for signal handlers and Qt slots)."""
+        self._stop.set()
+        if self._stop_reason is None:
+            self._stop_reason = "stopped"
 
     # ------------------------------------------------------------------------- preparing
     def _lane(self, threads: int, name: str) -> Lane:
