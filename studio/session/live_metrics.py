@@ -142,7 +142,9 @@ class LiveMetrics:
             handler(self, row, update)
             update.tables.add(table)
         for product in self._touched:
-            if self.is_sold_out(product) and product not in self._sold_out:
+            if not self.is_sold_out(product):
+                self._sold_out.discard(product)  # a refund put units back on sale
+            elif product not in self._sold_out:
                 self._sold_out.add(product)
                 update.sold_out.append(product)
         self._touched.clear()

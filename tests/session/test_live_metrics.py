@@ -146,6 +146,12 @@ def test_sold_out_follows_the_lines_when_the_product_row_lags_behind() -> None:
     assert (partly.sold_out, sold_out.sold_out, row_catches_up.sold_out) == ([], ["a"], [])
     assert metrics.is_sold_out("a") and metrics.remaining("a") == 0
 
+    # A refund puts a unit back on sale; selling it again sells the product out again.
+    metrics.apply(rows_of("live_products", [product("a", 2, allocated=3)]))
+    back = metrics.apply(rows_of("order_items", [line(2, "o2", "a", 1, "1.00", refunded=True)]))
+    again = metrics.apply(rows_of("order_items", [line(3, "o3", "a", 1, "1.00")]))
+    assert (back.sold_out, again.sold_out) == ([], ["a"])
+
 
 def goal(kind: str = "revenue", current: str = "100.00", target: str = "150.00",
          updated: float = -60) -> dict[str, Any]:

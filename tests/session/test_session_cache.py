@@ -18,6 +18,7 @@ from studio.session.show_session import ShowSession, find_running_show
 from studio.sync.backend import RowChange, eq
 from studio.sync.cache import CacheReader, CacheStore, CacheWriter
 from studio.sync.scope import complete_rows, readable_columns
+from studio.sync.show_server import BackendShowServer
 
 pytestmark = pytest.mark.asyncio
 
@@ -87,3 +88,12 @@ async def test_realtime_changes_feed_the_metrics(ws: Workspace) -> None:
                           + [RowChange("order_items", "DELETE", None, {"id": "x"}, None)])
 
     assert (metrics.units, metrics.revenue) == (2, Decimal("40.00"))
+
+
+async def test_show_rows_reads_every_page(ws: Workspace) -> None:
+    show = await make_show(ws, prices=("1.00", "2.00", "3.00", "4.00", "5.00"))
+    server = BackendShowServer(show.backend, page_size=2)
+
+    rows = await server.show_rows("live_products", show.session_id, ["name"])
+
+    assert sorted(r["id"] for r in rows) == sorted(show.items)
