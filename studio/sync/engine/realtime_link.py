@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -126,6 +127,11 @@ def check_show_id(show_id: object) -> str:
 
 
 # ------------------------------------------------------------------------------ row matching
+
+
+@functools.cache
+def _columns(table: str) -> tuple[str, ...]:
+    return readable_columns(table)  # asked for every change of a burst: worked out once
 
 
 def _text(value: Any) -> str:
@@ -430,7 +436,7 @@ class RealtimeLink:
                 self._schedule_flush()
             return
         record = change.record or {}
-        columns = readable_columns(table)
+        columns = _columns(table)
         missing = [c for c in columns if c not in record]
         if missing or record.get("id") is None:
             self._pull_for_unplaced(f"a {table} row without {', '.join(missing) or 'id'}")

@@ -32,8 +32,9 @@ CHANNEL = "studio_local_changes"
 PUBLICATION = "supabase_realtime"
 _FILTER_OPS = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "in"})
 _MAX_RECONNECT_DELAY_S = 30.0
-# Notices read together: one query per subscription for a burst, not one per changed row.
-_MAX_NOTICES_PER_READ = 500
+# Notices read together: one query per subscription for a burst, not one per changed row;
+# small enough that handling one run keeps the event loop (the UI thread, under Qt) responsive.
+_MAX_NOTICES_PER_READ = 200
 
 # Installed on first subscription, in the local database only (never part of the Supabase
 # schema): every published table tells listeners which row changed once the change commits.
