@@ -3,8 +3,8 @@
 Public API for the UI (build the server with `studio.sync.show_server.BackendShowServer(backend)`;
 the cache's `CacheReader` serves as the cached source):
 
-- `show_session.ShowSession`: `await ShowSession.open(server, session_id)`, then `go_live(
-  rehearsal)`, `feature(live_product_id | None)`, `next()`, `previous()`,
+- `show_session.ShowSession`: `await ShowSession.open(server, session_id, cached=row)`, then
+  `go_live(rehearsal)`, `feature(live_product_id | None)`, `next()`, `previous()`,
   `start_flash_sale(live_product_id, price, duration_s)`, `cancel_flash_sale()`,
   `end_show() -> ShowReport`, `refresh()`, `current_flash()`; read `state`, `lineup`,
   `featured_id`, `flash`, `is_rehearsal`, `clock`; `subscribe(listener)` gets `SessionEvent`s

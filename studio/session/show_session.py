@@ -87,20 +87,24 @@ class ShowSession:
 
     # ------------------------------------------------------------------ opening and reading
     @classmethod
-    async def open(cls, server: ShowServer, session_id: str) -> ShowSession:
+    async def open(cls, server: ShowServer, session_id: str,
+                   cached: Mapping[str, Any] | None = None) -> ShowSession:
         """The session of a show as the server has it now (after a restart too: a live show
-        comes back live, with its featured product and running flash sale)."""
+        comes back live, with its featured product and running flash sale). `cached` is the
+        cache's row of the show: a show planned offline that the server does not have yet
+        opens as a draft."""
         try:
             row = await server.show_row(str(session_id))
         except Exception as exc:
             if is_backend_error(exc):
                 raise from_backend(exc) from exc
             raise
+        if row is None and cached is not None and state_of(cached) is ShowState.DRAFT:
+            return cls(server, str(session_id), cached)
         if row is None:
             raise SessionError("This show does not exist (or is not yours)")
         session = cls(server, str(session_id), row)
-        if session.state is not ShowState.DRAFT:
-            await session.refresh()
+        await session.refresh()
         return session
 
     async def refresh(self) -> None:

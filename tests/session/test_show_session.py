@@ -269,21 +269,18 @@ async def test_actions_need_a_live_show(ws: Workspace) -> None:
 
 async def test_a_draft_show_cannot_go_live(ws: Workspace) -> None:
     show = await make_show(ws)
+    # Planned offline: in the cache, not on the server, no session code yet.
+    planned = {"id": "00000000-0000-4000-8000-00000000d4af", "influencer_id":
+               show.host.profile_id, "title": "Planned offline", "status": "scheduled",
+               "session_code": None, "is_rehearsal": False}
 
-    class Unsynced:  # the show as the studio holds it before the server assigned a code
-        async def show_row(self, session_id: str) -> dict[str, object]:
-            row = await show.server.show_row(session_id)
-            assert row is not None
-            return {**row, "session_code": None}
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(show.server, name)
-
-    session = await ShowSession.open(Unsynced(), show.session_id)  # type: ignore[arg-type]
+    session = await ShowSession.open(show.server, planned["id"], cached=planned)
     before = show.state()
 
     with pytest.raises(SessionError, match="it has not reached the server yet"):
         await session.go_live(rehearsal=True)
+    with pytest.raises(SessionError, match="does not exist"):
+        await ShowSession.open(show.server, planned["id"])
 
     assert session.state is ShowState.DRAFT and show.state() == before
 
