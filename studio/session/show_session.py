@@ -135,7 +135,7 @@ class ShowSession:
                 product, ends):
             return
         # show_live_stats names the sale; its product row has the whole window.
-        rows = await self._call_write(self.server.show_rows, "live_products", self.session_id,
+        rows = await self._guarded(self.server.show_rows, "live_products", self.session_id,
                                       _FLASH_COLUMNS)
         row = next((r for r in rows if str(r["id"]) == product), None)
         if row is None or row.get("flash_starts_at") is None:
@@ -169,7 +169,7 @@ class ShowSession:
         self._require(ShowState.LIVE)
         flag_changed = rehearsal != self.is_rehearsal
         if flag_changed:
-            await self._call_write(self.server.set_rehearsal, self.session_id, rehearsal)
+            await self._guarded(self.server.set_rehearsal, self.session_id, rehearsal)
         try:
             reply = await self._call("start_show", {"p_session_id": self.session_id})
         except SessionError:
@@ -205,7 +205,7 @@ class ShowSession:
 
     async def load_report(self) -> ShowReport:
         """The show's report from the server's rows (again, if reading it failed at the end)."""
-        self.report = await self._call_write(build_report, self.server, self.session_id)
+        self.report = await self._guarded(build_report, self.server, self.session_id)
         return self.report
 
     def _require(self, target: ShowState) -> None:
@@ -320,10 +320,10 @@ class ShowSession:
 
     # ------------------------------------------------------------------ server calls
     async def _call(self, function: str, params: Mapping[str, Any]) -> Any:
-        return await self._call_write(self.server.rpc, function, params)
+        return await self._guarded(self.server.rpc, function, params)
 
     @staticmethod
-    async def _call_write(method: Callable[..., Any], *args: Any) -> Any:
+    async def _guarded(method: Callable[..., Any], *args: Any) -> Any:
         try:
             return await method(*args)
         except Exception as exc:
