@@ -14,12 +14,8 @@ from test_engine_support import Cache
 
 from studio.sync.backend import NetworkError, RowChange, eq, in_, refers_to
 from studio.sync.cache import CacheDatabase, CacheReader, CacheWriter, cache_path
-from studio.sync.engine.realtime_link import (
-    RealtimeLink,
-    RealtimeStatus,
-    matches,
-    workspace_feeds,
-)
+from studio.sync.engine.realtime_link import RealtimeLink, RealtimeStatus, workspace_feeds
+from studio.sync.engine.realtime_rows import Batch, matches, write_batch
 from studio.sync.scope import plan_for
 
 HOST = "33333333-3333-4333-8333-333333333333"
@@ -165,3 +161,27 @@ async def test_down_it_reports_polling_then_live_again_with_a_pull(setup):
     await until(lambda: link.status.live)
     assert statuses[-1].text == "Live updates"
     assert pulls == [1]  # the joins came after the first round: what was missed is pulled
+
+
+def test_a_late_change_never_puts_an_older_version_back(setup):
+    _link, _backend, cache, _notices, _pulls, _ = setup
+    newer = chat_row(1, message="edited", updated_at="2026-12-03T10:05:00.000Z")
+    first = Batch()
+    first.upsert("live_stream_chat", newer)
+    assert cache.writer.call(write_batch, first) == []
+    late = Batch()  # delivered after a pull already brought the edit
+    late.upsert("live_stream_chat", chat_row(1, message="original"))
+    late.upsert("live_stream_chat", chat_row(2))
+    assert cache.writer.call(write_batch, late) == []
+    assert cache.reader.get("live_stream_chat", newer["id"])["message"] == "edited"
+    assert cache.reader.get("live_stream_chat", chat_row(2)["id"]) is not None
+
+
+def test_a_batch_the_cache_refuses_changes_nothing_and_says_why(setup):
+    _link, _backend, cache, _notices, _pulls, _ = setup
+    batch = Batch()
+    batch.upsert("live_stream_chat", chat_row(1))
+    batch.upsert("live_stream_chat", chat_row(2, is_pinned="maybe"))
+    [(table, error)] = cache.writer.call(write_batch, batch)
+    assert table == "live_stream_chat" and "is_pinned" in str(error)
+    assert cache.count("live_stream_chat") == 0

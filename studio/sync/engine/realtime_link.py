@@ -15,27 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from studio.sync.backend import (
-    And,
     AuthError,
     Backend,
     BackendError,
-    Condition,
     Filter,
-    Or,
     RowChange,
     eq,
 )
-from studio.sync.cache import CacheStore, CacheWriter
-from studio.sync.cache.errors import CacheError
-from studio.sync.scope import DerivedScope, ScopePlan, TableScope, complete_rows, readable_columns
+from studio.sync.cache import CacheWriter
+from studio.sync.engine.realtime_rows import Batch, columns_of, in_scope, write_batch
+from studio.sync.scope import DerivedScope, ScopePlan, TableScope
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +53,6 @@ SHOW_FEEDS: tuple[tuple[str, str], ...] = (
 DEFAULT_BATCH_INTERVAL = 0.05  # seconds: batches at most every 50 ms (the views allow 50–100)
 RESUBSCRIBE_DELAYS = (2.0, 5.0, 10.0, 30.0, 60.0)
 _UNPLACED_PULL_GAP = 2.0  # at most one pull every this many seconds for changes not placed
-_OPERATORS = {"eq", "neq", "gt", "gte", "lt", "lte", "in"}
 
 
 @dataclass(frozen=True)
@@ -124,100 +119,6 @@ def check_show_id(show_id: object) -> str:
         return str(uuid.UUID(show_id))
     except ValueError:
         raise ValueError(f"a show id must be a UUID, got {show_id!r}") from None
-
-
-# ------------------------------------------------------------------------------ row matching
-
-
-@functools.cache
-def _columns(table: str) -> tuple[str, ...]:
-    return readable_columns(table)  # asked for every change of a burst: worked out once
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _compare(op: str, have: Any, want: Any) -> bool:
-    try:
-        if op == "gt":
-            return bool(have > want)
-        if op == "gte":
-            return bool(have >= want)
-        if op == "lt":
-            return bool(have < want)
-        return bool(have <= want)
-    except TypeError:
-        return False
-
-
-def matches(condition: Condition, row: Mapping[str, Any]) -> bool:
-    """Whether a row provably meets a scope condition (anything not checkable here: False)."""
-    if isinstance(condition, And):
-        return all(matches(c, row) for c in condition.conditions)
-    if isinstance(condition, Or):
-        return any(matches(c, row) for c in condition.conditions)
-    if not isinstance(condition, Filter) or condition.op not in _OPERATORS:
-        return False
-    if condition.column not in row:
-        return False
-    have = row[condition.column]
-    if condition.op == "eq":
-        return have is not None and _text(have) == _text(condition.value)
-    if condition.op == "neq":
-        return have is not None and _text(have) != _text(condition.value)
-    if condition.op == "in":
-        return have is not None and _text(have) in {_text(v) for v in condition.value}
-    return have is not None and _compare(condition.op, have, condition.value)
-
-
-def in_scope(row: Mapping[str, Any], scopes: Iterable[TableScope]) -> bool:
-    # The time window of a scope is left out: a change that just happened is recent.
-    return any(all(matches(c, row) for c in scope.filters) for scope in scopes)
-
-
-# ------------------------------------------------------------------------------------- batches
-
-
-class Batch:
-    """Changes gathered between two writes: the last state of each row, per table."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, dict[str, Any]]] = {}
-        self.deleted: dict[str, dict[str, None]] = {}
-
-    def __len__(self) -> int:
-        return sum(map(len, self.rows.values())) + sum(map(len, self.deleted.values()))
-
-    def upsert(self, table: str, row: dict[str, Any]) -> None:
-        row_id = str(row["id"])
-        self.deleted.get(table, {}).pop(row_id, None)
-        self.rows.setdefault(table, {})[row_id] = row
-
-    def delete(self, table: str, row_id: str) -> None:
-        self.rows.get(table, {}).pop(row_id, None)
-        self.deleted.setdefault(table, {})[row_id] = None
-
-
-def write_batch(store: CacheStore, batch: Batch) -> list[tuple[str, CacheError]]:
-    """One writer job: each table's rows and removals in a transaction of its own, so a table
-    whose rows the cache refuses changes nothing and keeps no other table from landing.
-    Returns the refused tables (with why): their rows come with the next pull."""
-    refused: list[tuple[str, CacheError]] = []
-    for table in sorted(set(batch.rows) | set(batch.deleted)):
-        rows = list(batch.rows.get(table, {}).values())
-        ids = list(batch.deleted.get(table, {}))
-        try:
-            with store.transaction():
-                if rows:
-                    store.upsert_rows(table, complete_rows(table, rows))
-                if ids:
-                    store.delete_rows(table, ids)
-        except CacheError as error:
-            refused.append((table, error))
-    return refused
 
 
 # ---------------------------------------------------------------------------------------- link
@@ -436,7 +337,7 @@ class RealtimeLink:
                 self._schedule_flush()
             return
         record = change.record or {}
-        columns = _columns(table)
+        columns = columns_of(table)
         missing = [c for c in columns if c not in record]
         if missing or record.get("id") is None:
             self._pull_for_unplaced(f"a {table} row without {', '.join(missing) or 'id'}")
@@ -498,6 +399,6 @@ class RealtimeLink:
 
 
 __all__ = [
-    "PUBLISHED_TABLES", "Batch", "Feed", "RealtimeLink", "RealtimeStatus", "check_show_id",
-    "in_scope", "matches", "show_feeds", "workspace_feeds", "write_batch",
+    "PUBLISHED_TABLES", "Feed", "RealtimeLink", "RealtimeStatus", "check_show_id", "show_feeds",
+    "workspace_feeds",
 ]
