@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable
 
 import pytest
 from test_simulator_support import make_show, sim_user_count, start_flash_sale
 
 from studio.server import db
-from studio.session.simulator import Audience, AudienceConfig
-from studio.session.simulator.accounts import sim_user
+from studio.session.simulator import Audience, AudienceConfig, actions
+from studio.session.simulator.accounts import ensure_accounts, sim_user
+from studio.session.simulator.requests import run_one
 
 pytestmark = pytest.mark.asyncio
 
@@ -126,3 +129,20 @@ async def test_the_same_seed_plays_the_same_audience(fresh_db: Callable[..., str
     assert await play(11) == first
     other = await play(12)
     assert other[0] != first[0]
+
+
+async def test_a_leave_planned_before_a_late_join_landed_still_closes_the_presence(
+    conninfo: str,
+) -> None:
+    """When the server lags, a leave can be planned before the viewer's join has landed."""
+    show = make_show(conninfo)
+    user, row = sim_user(1), str(uuid.uuid4())
+    with db.connect(conninfo, autocommit=True) as conn:
+        ensure_accounts(conn, 1)
+        goodbye = actions.leave(user, row)  # planned first...
+        time.sleep(0.01)
+        assert run_one(conn, actions.join(user, show.id, row)) == (None, None)  # ...sent after
+        assert run_one(conn, goodbye) == (None, None)
+        joined, left = conn.execute("select joined_at, left_at from public.live_stream_viewers"
+                                    " where id = %s", (row,)).fetchone()
+    assert left is not None and left >= joined

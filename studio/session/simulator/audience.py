@@ -8,27 +8,18 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 
-from studio.session.simulator.accounts import SimUser, ensure_accounts, sim_user
+from studio.session.simulator import actions
+from studio.session.simulator.accounts import ensure_accounts, sim_user
 from studio.session.simulator.config import TICK_S, AudienceConfig, SimulatorError
 from studio.session.simulator.lanes import Lane
 from studio.session.simulator.plan import Buy, Planner, ShowView, Step
 from studio.session.simulator.progress import AudienceProgress, State, Tally
-from studio.session.simulator.requests import (
-    Refusal,
-    Request,
-    checkout_statement,
-    delete_statement,
-    insert_statement,
-    run_one,
-    run_together,
-    update_statement,
-)
+from studio.session.simulator.requests import Refusal, Request, run_one, run_together
 from studio.session.simulator.show import (
     ShowInfo,
     check_local,
@@ -186,7 +177,7 @@ class Audience:
                 (self.show_id, [sim_user(n).user_id for n in range(1, self.config.viewers + 1)]),
             ).fetchall()
         numbers = {sim_user(n).user_id: n for n in range(1, self.config.viewers + 1)}
-        run_together(conn, [self._leave(sim_user(numbers[u]), row) for row, u in rows])
+        run_together(conn, [actions.leave(sim_user(numbers[u]), row) for row, u in rows])
 
     # --------------------------------------------------------------------------- playing
     async def _play(self, control: Lane) -> None:
@@ -198,14 +189,22 @@ class Audience:
         buyers = [asyncio.create_task(self._buyer(buy)) for _ in range(BUY_LANES)]
         watcher = asyncio.create_task(self._watch(control))
         last_report = loop.time()
+        sending: asyncio.Future[Any] | None = None
         try:
             for _ in range(self.config.steps):
                 if self._stop.is_set():
                     break
                 started = loop.time()
                 step = planner.next_step(self._view)
-                await asyncio.gather(self._presence(control, step), self._chat(chat, step))
                 self._queue_buys(step)
+                # A step is sent while the one before it finishes, never more: the server is
+                # kept busy, and a viewer's messages stay in order (one connection for
+                # presence; chat batches take users' locks in user order, so they cannot
+                # deadlock).
+                current = asyncio.gather(self._presence(control, step), self._chat(chat, step))
+                if sending is not None:
+                    await sending
+                sending = current
                 self._tally.steps += 1
                 self._lag_s = max(0.0, (loop.time() - self._begun) - self._tally.steps * TICK_S)
                 if loop.time() - last_report >= self._progress_every_s:
@@ -217,7 +216,12 @@ class Audience:
                         await self._stop.wait()
             else:
                 self._stop_reason = self._stop_reason or "finished"
+            if sending is not None:
+                await sending
         finally:
+            if sending is not None and not sending.done():
+                sending.cancel()
+                await asyncio.gather(sending, return_exceptions=True)
             watcher.cancel()
             for task in buyers:
                 task.cancel()
@@ -251,25 +255,19 @@ class Audience:
             self._stop_reason = self._error
             self._stop.set()
 
-    def _leave(self, user: SimUser, row_id: str) -> Request:
-        left_at = datetime.now(UTC).isoformat()
-        return Request(user, [update_statement("live_stream_viewers", {"left_at": left_at},
-                                               row_id)])
-
     async def _presence(self, control: Lane, step: Step) -> None:
         requests: list[Request] = []
         opened: list[tuple[int, str]] = []
+        # Rows are booked when planned: the next step may be planned before this one lands.
         for leave in step.leaves:
             row = self._rows.pop(leave.viewer, None)
             if row is not None:
-                requests.append(self._leave(sim_user(leave.viewer), row))
+                requests.append(actions.leave(sim_user(leave.viewer), row))
         for join in step.joins:
             row = str(uuid.uuid4())
+            self._rows[join.viewer] = row
             opened.append((join.viewer, row))
-            requests.append(Request(sim_user(join.viewer), [insert_statement(
-                "live_stream_viewers",
-                {"id": row, "session_id": self.show_id, "user_id": sim_user(join.viewer).user_id},
-            )]))
+            requests.append(actions.join(sim_user(join.viewer), self.show_id, row))
         if not requests:
             return
         refused = await control.call(run_together, requests)
@@ -279,22 +277,17 @@ class Audience:
         self._tally.leaves += sum(r is None for r in refused[:leaves])
         for (viewer, row), problem in zip(opened, refused[leaves:], strict=True):
             if problem is None:
-                self._rows[viewer] = row
                 self._tally.joins += 1
+            elif self._rows.get(viewer) == row:
+                del self._rows[viewer]
 
     async def _chat(self, lanes: Lane, step: Step) -> None:
         self._tally.messages_held_back += step.chats_held_back
         if not step.chats:
             return
         # In user order, so that batches running side by side take users' locks in one order.
-        requests = [
-            Request(sim_user(c.viewer), [insert_statement("live_stream_chat", {
-                "id": str(uuid.uuid4()), "session_id": self.show_id,
-                "user_id": sim_user(c.viewer).user_id, "message": c.text,
-                "message_type": c.kind,
-            })])
-            for c in sorted(step.chats, key=lambda c: c.viewer)
-        ]
+        requests = [actions.say(sim_user(c.viewer), self.show_id, c.text, c.kind)
+                    for c in sorted(step.chats, key=lambda c: c.viewer)]
         parts = max(CHAT_LANES, -(-len(requests) // MAX_CHAT_BATCH))
         size = -(-len(requests) // parts)
         batches = [requests[i:i + size] for i in range(0, len(requests), size)]
@@ -317,15 +310,7 @@ class Audience:
                 await self._buy(lane, await self._buys.get())
 
     async def _buy(self, lane: Lane, buy: Buy) -> None:
-        user = sim_user(buy.viewer)
-        request = Request(user, [
-            # The simulated customer's cart holds only what they buy now.
-            delete_statement("cart", "customer_id", user.customer_id),
-            insert_statement("cart", {"customer_id": user.customer_id,
-                                      "live_product_id": buy.live_product_id,
-                                      "quantity": buy.quantity}),
-            checkout_statement(str(uuid.uuid4())),
-        ])
+        request = actions.buy(sim_user(buy.viewer), buy.live_product_id, buy.quantity)
         self._tally.buys_tried += 1
         result, refused = await lane.call(run_one, request)
         if refused is not None:
@@ -342,7 +327,7 @@ class Audience:
             async with asyncio.timeout(CLEAN_UP_S):
                 if self._rows:
                     rows, self._rows = self._rows, {}
-                    leaving = [self._leave(sim_user(v), row) for v, row in rows.items()]
+                    leaving = [actions.leave(sim_user(v), row) for v, row in rows.items()]
                     refused = await control.call(run_together, leaving)
                     self._count("leave", refused)
                     self._tally.leaves += sum(r is None for r in refused)
