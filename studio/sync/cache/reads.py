@@ -192,6 +192,52 @@ class CacheReader:
             order_by=(c.created_at.desc(), c.id.desc()), limit=limit)
         return rows[::-1]
 
+    def show_rows_since(self, table: str, session_id: str, *, after_seq: int = 0,
+                        updated_since: str | None = None, limit: int | None = None,
+                        latest: bool = False) -> tuple[int, list[Row]]:
+        """A show's rows of `table` stored in the cache after `after_seq` (the cache's insert
+        order, whatever their timestamps), plus rows updated at or after `updated_since`.
+        Returns the newest sequence number seen (or `after_seq`) and the rows in insert order,
+        so a live view reads each batch's new rows instead of the whole show. `latest` with
+        `limit`: the last `limit` of those rows (a view's first page)."""
+        spec = table_spec(table)
+        t = SA_TABLES[spec.name]
+        seq = sa.literal_column("rowid")
+        changed = seq > int(after_seq)
+        if updated_since is not None:
+            changed = sa.or_(changed, t.c.updated_at >= updated_since)
+        statement = (
+            sa.select(seq.label("seq_"), *(t.c[name] for name in spec.column_names))
+            .where(t.c.session_id == self._id(spec.name, "session_id", session_id), changed)
+            .order_by(seq.desc() if latest else seq).limit(limit))
+        with self._db.read() as conn:
+            found = list(conn.execute(statement).mappings())
+        if latest:
+            found.reverse()
+        newest = max([int(after_seq), *(int(row["seq_"]) for row in found)])
+        return newest, [decode_row(spec, row) for row in found]
+
+    def chat_before(self, session_id: str, created_at: str, message_id: str, *,
+                    limit: int = 200) -> list[Row]:
+        """The `limit` chat messages of a show just before (created_at, id), oldest first."""
+        c = SA_TABLES["live_stream_chat"].c
+        rows = self._rows(
+            "live_stream_chat",
+            c.session_id == self._id("live_stream_chat", "session_id", session_id),
+            sa.tuple_(c.created_at, c.id) < sa.tuple_(sa.literal(created_at),
+                                                      sa.literal(message_id)),
+            order_by=(c.created_at.desc(), c.id.desc()), limit=limit)
+        return rows[::-1]
+
+    def chat_flagged(self, session_id: str, since: str) -> list[Row]:
+        """A show's pinned or hidden chat messages sent at or after `since` (few rows)."""
+        c = SA_TABLES["live_stream_chat"].c
+        return self._rows(
+            "live_stream_chat",
+            c.session_id == self._id("live_stream_chat", "session_id", session_id),
+            c.created_at >= since, sa.or_(c.is_pinned == 1, c.is_hidden == 1),
+            order_by=(c.created_at, c.id))
+
     def show_viewers(self, session_id: str) -> list[Row]:
         v = SA_TABLES["live_stream_viewers"].c
         return self._rows(

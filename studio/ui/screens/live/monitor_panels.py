@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from studio.ui.context import ScreenContext
+from studio.ui.screens.live.chat_monitor import ChatMonitor
 
 
 class _FollowingPanel(QWidget):
@@ -20,13 +21,6 @@ class _FollowingPanel(QWidget):
     def follow(self, session_id: str | None) -> None:
         """Show `session_id`'s data from now on (None: no show)."""
         self.session_id = session_id
-
-
-class ChatMonitor(_FollowingPanel):
-    """The show's chat: virtualised, auto-scrolling, hide / pin, word filter, questions."""
-
-    def __init__(self, ctx: ScreenContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, "Chat", parent)
 
 
 class ViewersPanel(_FollowingPanel):

@@ -1,0 +1,254 @@
+"""The chat monitor's list model: a capped window of a show's messages, grown batch by batch."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from studio.core.chat_rules import ChatKind, WordFilter, classify
+
+MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole + 2
+#: Rows the model keeps while following the show live (older ones are paged from the cache).
+DEFAULT_CAPACITY = 5_000
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    """One message as the monitor shows it."""
+
+    id: str
+    created_at: str
+    display_name: str
+    text: str
+    message_type: str
+    is_pinned: bool
+    is_hidden: bool
+    kind: ChatKind
+    buyer_intent: bool
+    question: bool
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Chat order: by time sent, then id (the cache's order)."""
+        return (self.created_at, self.id)
+
+    @property
+    def filtered(self) -> bool:
+        return self.kind is ChatKind.FILTERED
+
+
+def message_from_row(row: Mapping[str, Any], word_filter: WordFilter | None) -> ChatMessage:
+    """A cache row of live_stream_chat as a classified message."""
+    text = str(row["message"])
+    found = classify(text, word_filter)
+    return ChatMessage(
+        str(row["id"]), str(row["created_at"]), str(row.get("display_name") or ""), text,
+        str(row.get("message_type") or "message"), bool(row.get("is_pinned")),
+        bool(row.get("is_hidden")), found.kind, found.buyer_intent, found.question)
+
+
+class ChatModel(QAbstractListModel):
+    """Messages oldest first. Every change is one insert, remove or dataChanged per batch,
+    never a reset while following; at most `capacity` rows are kept when trimmed."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, parent: Any = None) -> None:
+        super().__init__(parent)
+        if capacity < 1:
+            raise ValueError("The chat window must hold at least one message")
+        self.capacity = capacity
+        self.word_filter: WordFilter | None = None
+        self._rows: list[ChatMessage] = []
+        self._keys: list[tuple[str, str]] = []
+        self._row_of: dict[str, int] | None = None  # built on demand, dropped on shifts
+
+    # ------------------------------------------------------------------ Qt
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        message = self._rows[index.row()]
+        if role == MESSAGE_ROLE:
+            return message
+        if role == ID_ROLE:
+            return message.id
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{message.display_name}: {message.text}"
+        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+            return describe(message)
+        return None
+
+    # ------------------------------------------------------------------ reading
+    def message(self, row: int) -> ChatMessage:
+        return self._rows[row]
+
+    def messages(self) -> Sequence[ChatMessage]:
+        return tuple(self._rows)
+
+    def row_of(self, message_id: str) -> int | None:
+        if self._row_of is None:
+            self._row_of = {m.id: i for i, m in enumerate(self._rows)}
+        return self._row_of.get(message_id)
+
+    @property
+    def oldest(self) -> ChatMessage | None:
+        return self._rows[0] if self._rows else None
+
+    # ------------------------------------------------------------------ changes
+    def classify_rows(self, rows: Iterable[Mapping[str, Any]]) -> list[ChatMessage]:
+        return [message_from_row(row, self.word_filter) for row in rows]
+
+    def add(self, messages: Sequence[ChatMessage], *, trim: bool = True) -> list[ChatMessage]:
+        """Put a batch in chat order: one insert when it follows the last row (the usual
+        case), a re-sent message updates its row; then, if `trim`, drop the oldest beyond
+        the capacity in one removal. Returns the messages that were new."""
+        fresh: list[ChatMessage] = []
+        for message in messages:
+            row = self.row_of(message.id)
+            if row is not None:
+                self._replace(row, message)
+            else:
+                fresh.append(message)
+        fresh.sort(key=lambda m: m.key)
+        tail = [m for m in fresh if not self._keys or m.key > self._keys[-1]]
+        late = fresh[: len(fresh) - len(tail)] if tail else fresh
+        for message in late:  # sent earlier than rows already shown (a reconnect's catch-up)
+            at = bisect.bisect_left(self._keys, message.key)
+            self.beginInsertRows(QModelIndex(), at, at)
+            self._rows.insert(at, message)
+            self._keys.insert(at, message.key)
+            self._row_of = None
+            self.endInsertRows()
+        if tail:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(tail) - 1)
+            self._rows.extend(tail)
+            self._keys.extend(m.key for m in tail)
+            if self._row_of is not None:
+                self._row_of.update((m.id, first + i) for i, m in enumerate(tail))
+            self.endInsertRows()
+        if trim:
+            self.trim_oldest()
+        return fresh
+
+    def prepend(self, messages: Sequence[ChatMessage]) -> int:
+        """Older messages paged in from the cache (when the host scrolls up); one insert."""
+        older = sorted((m for m in messages if self.row_of(m.id) is None), key=lambda m: m.key)
+        if self._keys:
+            older = [m for m in older if m.key < self._keys[0]]
+        if older:
+            self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
+            self._rows[:0] = older
+            self._keys[:0] = [m.key for m in older]
+            self._row_of = None
+            self.endInsertRows()
+        return len(older)
+
+    def trim_oldest(self) -> int:
+        excess = len(self._rows) - self.capacity
+        if excess <= 0:
+            return 0
+        self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+        del self._rows[:excess]
+        del self._keys[:excess]
+        self._row_of = None
+        self.endRemoveRows()
+        return excess
+
+    def drop_newest(self, count: int) -> None:
+        """Let go of the newest `count` rows (the host paged far back; they stay cached)."""
+        count = min(count, len(self._rows))
+        if count <= 0:
+            return
+        first = len(self._rows) - count
+        self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
+        del self._rows[first:]
+        del self._keys[first:]
+        self._row_of = None
+        self.endRemoveRows()
+
+    def replace_all(self, messages: Sequence[ChatMessage]) -> None:
+        """Start over with these messages (following another show, or jumping back to the
+        live end after more than a window's worth arrived while the host read older ones)."""
+        ordered = sorted(messages, key=lambda m: m.key)[-self.capacity:]
+        self.beginResetModel()
+        self._rows = ordered
+        self._keys = [m.key for m in ordered]
+        self._row_of = None
+        self.endResetModel()
+
+    def set_flags(self, message_id: str, *, pinned: bool | None = None,
+                  hidden: bool | None = None) -> bool:
+        """Show a pin or hide on its row; False when the message is not in the window."""
+        row = self.row_of(message_id)
+        if row is None:
+            return False
+        message = self._rows[row]
+        changed = False
+        if pinned is not None and message.is_pinned != pinned:
+            message.is_pinned, changed = pinned, True
+        if hidden is not None and message.is_hidden != hidden:
+            message.is_hidden, changed = hidden, True
+        if changed:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [MESSAGE_ROLE])
+        return changed
+
+    def sync_flags(self, flagged: Iterable[Mapping[str, Any]], since: str) -> int:
+        """Match pins and hides with the cache's flagged rows sent at or after `since` (rows
+        not among them are neither pinned nor hidden); returns how many rows changed."""
+        flags = {str(r["id"]): (bool(r.get("is_pinned")), bool(r.get("is_hidden")))
+                 for r in flagged}
+        changed = 0
+        start = bisect.bisect_left(self._keys, (since, ""))
+        for message in self._rows[start:]:
+            pinned, hidden = flags.get(message.id, (False, False))
+            if (message.is_pinned, message.is_hidden) != (pinned, hidden):
+                changed += self.set_flags(message.id, pinned=pinned, hidden=hidden)
+        return changed
+
+    def set_word_filter(self, word_filter: WordFilter | None) -> None:
+        """Re-classify the window with a new word list; one dataChanged over all rows."""
+        self.word_filter = word_filter
+        if not self._rows:
+            return
+        for message in self._rows:
+            message.kind = classify(message.text, word_filter).kind
+        self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [MESSAGE_ROLE])
+
+    def _replace(self, row: int, message: ChatMessage) -> None:
+        current = self._rows[row]
+        if (current.is_pinned, current.is_hidden, current.text) != (
+                message.is_pinned, message.is_hidden, message.text):
+            self._rows[row] = message
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [MESSAGE_ROLE])
+
+
+def describe(message: ChatMessage) -> str:
+    """The row in words (screen readers, tooltips): what the highlight means, not its colour."""
+    marks = []
+    if message.is_pinned:
+        marks.append("pinned")
+    if message.is_hidden:
+        marks.append("hidden from viewers")
+    if message.filtered:
+        return f"{message.display_name}: message hidden by your word filter"
+    if message.buyer_intent:
+        marks.append("buyer intent")
+    elif message.question:
+        marks.append("question")
+    prefix = f"[{', '.join(marks)}] " if marks else ""
+    return f"{prefix}{message.display_name}: {message.text}"
+
+
+__all__ = ["DEFAULT_CAPACITY", "ID_ROLE", "MESSAGE_ROLE", "ChatMessage", "ChatModel",
+           "describe", "message_from_row"]
