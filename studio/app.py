@@ -47,10 +47,10 @@ def screen_entries(settings_screen: SettingsScreen) -> list[ScreenEntry]:
             "dashboard", "Dashboard",
             "Goals, earnings and your next show at a glance arrive with the dashboard release. "
             "Build lineups in Catalog and Shows meanwhile.", "▦"), symbol="▦"),
-        ScreenEntry("live", "Live", soon(
-            "live", "Live control room",
-            "Featuring products, flash sales and the live chat arrive with the control room "
-            "release.", "◉"), symbol="◉"),
+        ScreenEntry("live", "Live", lazy_screen(
+            f"{_SCREENS}.live.control_room", "LiveScreen",
+            soon("live", "Live control room", "The control room is not part of this build.",
+                 "◉")), roles=frozenset({"host"}), symbol="◉"),
         ScreenEntry("catalog", "Catalog", lazy_screen(
             f"{_SCREENS}.catalog_screen", "CatalogScreen",
             soon("catalog", "Catalog", "The catalog is not part of this build.")), symbol="▤"),

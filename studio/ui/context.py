@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.session.ports import ShowServer
 from studio.sync.cache import CacheReader, Operation
 
 T = TypeVar("T")
@@ -45,6 +46,10 @@ class ScreenContext:
       the returned awaitable resolves to the op id once it is durable locally.
     - `user_id` / `roles` / `profile_ids` describe who is signed in
       (roles: "host", "wholesaler", "customer", "admin"; profile_ids: role -> profile row id).
+    - For the live control room: `show_server` (a `studio.session.ports.ShowServer`; None when
+      there is no server to run shows on), `follow_show(show_id | None)` (the engine follows a
+      running show live), `workspace_kind` ("local" or "supabase") and `local_conninfo` (the
+      local workspace's database, for the rehearsal audience; None on Supabase).
     """
 
     reader: CacheReader
@@ -55,6 +60,10 @@ class ScreenContext:
     profile_ids: dict[str, str] = field(default_factory=dict)
     # One user action's writes, applied locally and on the server all or none (a reorder).
     submit_batch: Callable[[Sequence[Operation]], Awaitable[list[str]]] | None = None
+    show_server: ShowServer | None = None
+    follow_show: Callable[[str | None], None] | None = None
+    workspace_kind: str = "local"
+    local_conninfo: str | None = None
     _reads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-read")
     )

@@ -267,13 +267,16 @@ class WorkspaceController:
                 reader=workspace.reader, submit=workspace.submit,
                 submit_batch=workspace.submit_batch, signals=self.bridge.signals,
                 user_id=workspace.user_id, roles=roles,
-                profile_ids=dict(workspace.profile_ids or {}))
+                profile_ids=dict(workspace.profile_ids or {}), **_live_parts(kind, workspace))
             window.install_screens(self.ctx)
             catalog, shows = window.screen("catalog"), window.screen("shows")
             if hasattr(catalog, "add_to_lineup_requested") and hasattr(shows, "add_products"):
                 catalog.add_to_lineup_requested.connect(shows.add_products)
                 # Show where the products went (or why they could not be added).
                 catalog.add_to_lineup_requested.connect(lambda _ids: window.navigate("shows"))
+            live = window.screen("live")
+            if hasattr(live, "running_show_found"):  # a show still live reopens its room
+                live.running_show_found.connect(lambda _id: window.navigate("live"))
             rate = getattr(workspace, "host_commission_rate", None)
             if rate is not None and hasattr(shows, "set_commission_rate"):
                 shows.set_commission_rate(rate, "from your host profile")
@@ -409,6 +412,26 @@ class WorkspaceController:
 def _log_failure(task: asyncio.Future[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("Sync now failed: %s", task.exception())
+
+
+def _live_parts(kind: str, workspace: Any) -> dict[str, Any]:
+    """What the control room needs of the workspace: its server in a show's terms, the
+    engine's show following and, locally, the database the rehearsal audience joins."""
+    parts: dict[str, Any] = {"workspace_kind": kind}
+    backend = getattr(workspace, "backend", None)
+    if backend is not None:
+        from studio.sync.show_server import BackendShowServer
+
+        parts["show_server"] = BackendShowServer(backend)
+    follow = getattr(getattr(workspace, "engine", None), "follow_show", None)
+    if callable(follow):
+        parts["follow_show"] = follow
+    server = getattr(workspace, "server", None)
+    if kind == "local" and callable(getattr(server, "dsn", None)):
+        from studio.server.workspace import DATABASE
+
+        parts["local_conninfo"] = server.dsn(DATABASE)
+    return parts
 
 
 def _workspace_class() -> WorkspaceOpener:
