@@ -33,6 +33,19 @@ from studio.server.request_context import request_transaction
 ORDER_NUMBER = re.compile(r"^SS-\d{6}-\d{6,}$")
 
 
+def counter(conn: psycopg.Connection, live_id: str) -> tuple[int, Decimal]:
+    """A live product's sales counter: the units and revenue checkout has taken."""
+    return conn.execute("select sold, revenue from private.live_sales where live_product_id = %s",
+                        (live_id,)).fetchone()
+
+
+def published(conn: psycopg.Connection, show: Show) -> tuple[int, str, Decimal]:
+    """The live product as clients read it, after the control room's poll has published it."""
+    rpc(conn, show.host.user_id, "select public.show_live_stats(%s)", (show.session_id,))
+    return conn.execute("select sold_quantity, status, revenue from public.live_products"
+                        " where id = %s", (show.live_product_id,)).fetchone()
+
+
 def set_flash(conn: psycopg.Connection, live_id: str, price: str, start: str, end: str) -> None:
     """Set a flash window directly as the owner, relative to now (e.g. '-1 second')."""
     conn.execute(
@@ -100,9 +113,12 @@ def test_mixed_cart_is_priced_snapshotted_and_reserved(conn: psycopg.Connection)
     assert earnings == [(show.host.profile_id, show.session_id, Decimal("29.98"),
                          Decimal("0.1500"), Decimal("4.50"), "pending")]
     # Stock: the live allocation and the direct product moved. The live item's source gave its
-    # 10 allocated units when the host allocated them (50 - 10); a sale does not touch it.
+    # 10 allocated units when the host allocated them (50 - 10); a sale does not touch it. The
+    # sale is in the live product's counter; the row clients read follows when it is published.
+    assert counter(conn, show.live_product_id) == (2, Decimal("29.98"))
     assert one(conn, "select sold_quantity from public.live_products where id = %s",
-               (show.live_product_id,)) == 2
+               (show.live_product_id,)) == 0
+    assert published(conn, show) == (2, "active", Decimal("29.98"))
     assert one(conn, "select stock_quantity from public.products where id = %s",
                (show.product_id,)) == 40
     assert one(conn, "select stock_quantity from public.products where id = %s", (direct,)) == 6
@@ -168,8 +184,7 @@ def test_same_key_twice_returns_the_same_order(conn: psycopg.Connection) -> None
         k: v for k, v in first.items() if k != "replayed"}
     assert one(conn, "select count(*) from public.orders where customer_id = %s",
                (show.customer.profile_id,)) == 1
-    assert one(conn, "select sold_quantity from public.live_products where id = %s",
-               (show.live_product_id,)) == 1
+    assert counter(conn, show.live_product_id)[0] == 1
     assert one(conn, "select quantity from public.cart where customer_id = %s",
                (show.customer.profile_id,)) == 2
 
@@ -227,6 +242,8 @@ def test_hundred_buyers_race_for_ten_units(conninfo: str) -> None:
     assert len(lost) == 100
     for err in lost:
         assert_refused(err, "23514", "Sold out")
+    assert counter(owner, show.live_product_id) == (10, Decimal("199.90"))
+    # The sale of the last unit published the row at once: clients see it sold out.
     live = owner.execute(
         "select sold_quantity, status, revenue from public.live_products where id = %s",
         (show.live_product_id,)).fetchone()
@@ -320,11 +337,11 @@ def test_result_matches_what_was_stored(conn: psycopg.Connection) -> None:
     assert result["items"][0]["line_total"] == Decimal("59.97")
 
 
-def _wait_for_advisory_waiters(owner: psycopg.Connection, count: int) -> None:
+def _wait_for_lock_waiters(owner: psycopg.Connection, count: int) -> None:
     deadline = time.monotonic() + 10
     while one(owner, "select count(*) from pg_stat_activity"
-                     " where wait_event_type = 'Lock' and wait_event = 'advisory'") < count:
-        assert time.monotonic() < deadline, f"never {count} waiting on the reservation"
+                     " where wait_event_type = 'Lock' and datname = current_database()") < count:
+        assert time.monotonic() < deadline, f"never {count} waiting on the counter"
         time.sleep(0.02)
 
 
@@ -332,6 +349,9 @@ def test_ending_a_show_waits_for_the_buyers_already_queued(conninfo: str) -> Non
     """A buyer queued on the product when the host ends the show still buys (the show ends
     right after); a buyer who comes after the end is refused, and nothing is oversold."""
     owner, holder, first_conn, ender_conn, late_conn = (connect(conninfo) for _ in range(5))
+    for c in (holder, first_conn, ender_conn, late_conn):
+        # A lock that is never released fails the test instead of hanging it.
+        c.execute("set statement_timeout = '20s'")
     show = build_show(owner)
     with owner.cursor() as cur:
         late = f.create_customer(cur)
@@ -345,20 +365,21 @@ def test_ending_a_show_waits_for_the_buyers_already_queued(conninfo: str) -> Non
                 outcome[name] = call()
             except psycopg.Error as exc:
                 outcome[name] = exc
-        thread = threading.Thread(target=target)
+        thread = threading.Thread(target=target, daemon=True)
         thread.start()
         return thread
 
-    with holder.transaction():  # another buyer holding the product's reservation queue
-        holder.execute("select pg_advisory_xact_lock(1818455141, hashtext(%s::text))",
+    with holder.transaction():  # another buyer holding the product's sales counter
+        holder.execute("select 1 from private.live_sales where live_product_id = %s for update",
                        (show.live_product_id,))
         first = run("first", lambda: checkout(first_conn, show.customer))
-        _wait_for_advisory_waiters(owner, 1)
+        _wait_for_lock_waiters(owner, 1)
         ender = run("end", lambda: rpc(ender_conn, show.host.user_id,
                                        "select public.end_show(%s)", (show.session_id,)))
-        _wait_for_advisory_waiters(owner, 2)
-    first.join(10)
-    ender.join(10)
+        _wait_for_lock_waiters(owner, 2)
+    first.join(30)
+    ender.join(30)
+    assert not first.is_alive() and not ender.is_alive()
 
     assert isinstance(outcome["first"], dict), outcome["first"]
     assert outcome["end"]["status"] == "ended"

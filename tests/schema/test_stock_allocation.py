@@ -1,8 +1,9 @@
-"""Allocated units leave wholesale stock when allocated; a sale touches only its live product."""
+"""Allocated units leave wholesale stock when allocated; a sale touches only its sales counter."""
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import factories as f
 import psycopg
@@ -59,32 +60,35 @@ def test_allocation_beyond_wholesale_stock_is_refused_and_changes_nothing(
     assert_refused(err, "23514", "Allocation of 3 more units exceeds the 2 in stock")
 
 
+_SHARED_ROWS = (
+    "select (select xmin::text from public.products where id = %s),"
+    " (select xmin::text from public.live_stream_sessions where id = %s),"
+    " (select xmin::text from public.influencers where id = %s),"
+    " (select xmin::text from public.live_products where id = %s)")
+
+
 def test_a_sale_leaves_the_wholesale_product_and_the_show_row_untouched(
     conn: psycopg.Connection,
 ) -> None:
-    """The hot path: the live product is the only shared row a checkout updates."""
+    """The hot path: the live product's sales counter is the only shared row a checkout
+    updates; the live product row follows when its figures are published."""
     show = build_show(conn, allocated=5, stock=5)
     fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 2})
     # The wholesaler has no units left for anyone else: the show's are set aside.
     assert stock(conn, show.product_id) == 0
-    before = conn.execute(
-        "select (select xmin::text from public.products where id = %s),"
-        " (select xmin::text from public.live_stream_sessions where id = %s),"
-        " (select xmin::text from public.influencers where id = %s)",
-        (show.product_id, show.session_id, show.host.profile_id)).fetchone()
+    rows = (show.product_id, show.session_id, show.host.profile_id, show.live_product_id)
+    before = conn.execute(_SHARED_ROWS, rows).fetchone()
 
     checkout(conn, show.customer)
 
-    after = conn.execute(
-        "select (select xmin::text from public.products where id = %s),"
-        " (select xmin::text from public.live_stream_sessions where id = %s),"
-        " (select xmin::text from public.influencers where id = %s)",
-        (show.product_id, show.session_id, show.host.profile_id)).fetchone()
-    assert after == before
-    assert one(conn, "select sold_quantity from public.live_products where id = %s",
+    assert conn.execute(_SHARED_ROWS, rows).fetchone() == before
+    assert one(conn, "select sold from private.live_sales where live_product_id = %s",
                (show.live_product_id,)) == 2
     stats = rpc(conn, show.host.user_id, "select public.show_live_stats(%s)", (show.session_id,))
     assert (stats["orders"], stats["units"]) == (1, 2)
+    # The control room's poll published the sale into the row every client reads.
+    assert one(conn, "select sold_quantity from public.live_products where id = %s",
+               (show.live_product_id,)) == 2
 
 
 @pytest.mark.parametrize(("how", "returned"), [("end", 7), ("delete", 10)])
@@ -132,24 +136,34 @@ def test_making_a_show_public_needs_its_allocation_in_stock(conn: psycopg.Connec
     assert_refused(err, "23514", "Allocation of 10 more units exceeds the 4 in stock")
 
 
-def test_checkouts_in_two_database_sessions_use_their_own_counter_slots(
+def test_show_figures_wait_in_the_counters_until_the_show_ends(
     conninfo: str, conn: psycopg.Connection,
 ) -> None:
-    """Figures of concurrent buyers go to separate rows and add up exactly."""
+    """Buyers on two connections: each order counts once per show, on its first item; the
+    figures stay in the counters (exact in show_live_stats) and fold into the show row at the
+    end, leaving the counters empty."""
     show = build_show(conn, live_price="10.00", allocated=20)
     with conn.cursor() as cur:
         second = f.create_customer(cur)
+        other_item = f.create_live_product(cur, show.session_id, show.host.profile_id,
+                                           live_price="5.00")
     other_conn = connect(conninfo)
-    for buyer, c in ((show.customer, conn), (second, other_conn)):
-        fill_cart(conn, buyer.profile_id, live={show.live_product_id: 2})
-        rpc(c, buyer.user_id, "select public.checkout(%s)", (str(uuid.uuid4()),))
-    same_slot = conn.info.backend_pid % 16 == other_conn.info.backend_pid % 16
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 2, other_item: 1})
+    rpc(conn, show.customer.user_id, "select public.checkout(%s)", (str(uuid.uuid4()),))
+    fill_cart(conn, second.profile_id, live={show.live_product_id: 2})
+    rpc(other_conn, second.user_id, "select public.checkout(%s)", (str(uuid.uuid4()),))
     other_conn.close()
 
-    assert one(conn, "select count(*) from private.show_sales where session_id = %s",
-               (show.session_id,)) == (1 if same_slot else 2)
+    pending = "select sum(c.show_orders), sum(c.show_units), sum(c.show_revenue)" \
+              " from private.live_sales c join public.live_products lp" \
+              " on lp.id = c.live_product_id where lp.session_id = %s"
+    assert conn.execute(pending, (show.session_id,)).fetchone() == (2, 5, Decimal("45.00"))
+    assert conn.execute("select total_orders, total_units from public.live_stream_sessions"
+                        " where id = %s", (show.session_id,)).fetchone() == (0, 0)
     stats = rpc(conn, show.host.user_id, "select public.show_live_stats(%s)", (show.session_id,))
-    assert (stats["orders"], stats["units"], str(stats["revenue"])) == (2, 4, "40.00")
+    assert (stats["orders"], stats["units"], str(stats["revenue"])) == (2, 5, "45.00")
     as_host(conn, show, "select public.end_show(%s)", show.session_id)
-    assert one(conn, "select count(*) from private.show_sales where session_id = %s",
-               (show.session_id,)) == 0
+    assert conn.execute(pending, (show.session_id,)).fetchone() == (0, 0, Decimal("0.00"))
+    assert conn.execute("select total_orders, total_units, total_revenue"
+                        " from public.live_stream_sessions where id = %s",
+                        (show.session_id,)).fetchone() == (2, 5, Decimal("45.00"))

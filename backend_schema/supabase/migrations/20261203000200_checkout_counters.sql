@@ -1,0 +1,373 @@
+-- checkout(): place the buyer's cart as one order (issue F, the checkout hot path).
+--
+-- Everything that is the buyer's own comes first: the cart is locked and priced, the order,
+-- its lines, the host's commission and notification are written, and their references checked.
+-- The shared rows come last, right before the commit: a live line takes its units from its live
+-- product's sales counter (private.live_sales, see the hot path migration), a direct line from
+-- the wholesale product. Nothing else a sale would touch (the live product row, the show, the
+-- host) is written here: those figures are published from the counters off the hot path.
+-- A sale took a live product's last units: publish its row at once, unless someone else holds
+-- it (a host's edit or a publish, which write the counter's figures themselves; never waited
+-- for here, as this buyer holds the counter).
+create function private.publish_sold_out(p_live_product_id uuid) returns void
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_ignored text;
+begin
+  perform 1 from public.live_products lp where lp.id = p_live_product_id
+    for no key update skip locked;
+  if not found then
+    return;
+  end if;
+  v_ignored := pg_catalog.set_config('shopstream.publishing_sales', 'on', true);
+  update public.live_products lp set sold_quantity = c.sold, revenue = c.revenue
+    from private.live_sales c
+   where c.live_product_id = lp.id and lp.id = p_live_product_id;
+  v_ignored := pg_catalog.set_config('shopstream.publishing_sales', '', true);
+end
+$$;
+
+create or replace function public.checkout(
+  p_idempotency_key uuid, p_shipping_address jsonb default null, p_notes text default null
+) returns jsonb
+language plpgsql security definer set search_path = ''
+-- Every statement below finds its rows by key: one generic plan per session serves every call
+-- (without this, the planner keeps re-planning some of them on each call).
+set plan_cache_mode = force_generic_plan
+as $$
+declare
+  v_customer public.customers;
+  v_address jsonb;
+  v_field text;
+  v_order_id uuid := gen_random_uuid();
+  v_order_number text;
+  v_existing uuid;
+  r record;
+  v_line public.order_items;
+  -- The order's lines in lock order (live products by id, then wholesale products by id) and,
+  -- per line, its cart row and the wholesale product whose stock it takes (with how many and
+  -- under what name).
+  v_lines public.order_items[] := '{}';
+  a_cart uuid[] := '{}';
+  a_source uuid[] := '{}';
+  a_qty integer[] := '{}';
+  a_name text[] := '{}';
+  a_stock_id uuid[];
+  a_stock_qty integer[];
+  a_stock_name text[];
+  v_items jsonb := '[]';
+  v_live integer := 0;
+  a_counted boolean[] := '{}';  -- per live line: the order's first item of its show
+  v_shows uuid[] := '{}';
+  v_left integer;
+  v_on_sale boolean;
+  v_sold_out boolean;
+  v_bought integer;
+  v_show_status public.session_status;
+  v_tax_rate numeric;
+  v_flat_shipping numeric;
+  v_free_shipping numeric;
+  v_subtotal numeric := 0;
+  v_discount numeric := 0;
+  v_tax numeric;
+  v_shipping numeric;
+  v_ignored text;
+begin
+  select c.* into v_customer from public.customers c where c.user_id = (select auth.uid());
+  if not found then
+    raise exception 'Only customers can check out' using errcode = '42501';
+  end if;
+  if p_idempotency_key is null then
+    raise exception 'p_idempotency_key is required' using errcode = '22023';
+  end if;
+  if p_shipping_address is not null and jsonb_typeof(p_shipping_address) <> 'object' then
+    raise exception 'p_shipping_address must be a JSON object, not a JSON %',
+                    jsonb_typeof(p_shipping_address) using errcode = '22023';
+  end if;
+  v_address := coalesce(p_shipping_address, v_customer.shipping_address);
+  if v_address is null then
+    raise exception 'p_shipping_address is required (no saved shipping address)'
+      using errcode = '22023';
+  end if;
+  foreach v_field in array array['line1', 'city', 'country'] loop
+    if jsonb_typeof(v_address -> v_field) is distinct from 'string'
+       or btrim(v_address ->> v_field) = '' then
+      raise exception 'p_shipping_address.% is required (a non-empty string)', v_field
+        using errcode = '22023';
+    end if;
+  end loop;
+  if length(v_address::text) > 2000 then
+    raise exception 'p_shipping_address is too large' using errcode = '22023';
+  end if;
+  if char_length(p_notes) > 1000 then
+    raise exception 'p_notes must be at most 1000 characters' using errcode = '22023';
+  end if;
+
+  -- Idempotency: a second request with the same key waits here for the first to commit, then
+  -- returns its order.
+  insert into private.checkout_requests (customer_id, idempotency_key)
+  values (v_customer.id, p_idempotency_key) on conflict do nothing;
+  if not found then
+    select cr.order_id into v_existing from private.checkout_requests cr
+     where cr.customer_id = v_customer.id and cr.idempotency_key = p_idempotency_key;
+    return private.order_summary(v_existing, true);
+  end if;
+
+  -- Lock the cart (one checkout per customer at a time), validate and price every line. A live
+  -- line is priced at its effective price now (private.effective_price_at, inlined here).
+  for r in
+    select c.id as cart_id, c.quantity, c.product_id, c.live_product_id,
+           lp.name as live_name, lp.status as live_status, lp.live_price,
+           lp.allocated_quantity, lp.sold_quantity, lp.max_per_buyer, lp.session_id,
+           lp.influencer_id,
+           case when lp.flash_price is not null and now() >= lp.flash_starts_at
+                     and now() < lp.flash_ends_at
+                then lp.flash_price else lp.live_price end as live_unit_price,
+           s.status as show_status, s.is_rehearsal, i.commission_rate,
+           i.verification_status as host_status, i.user_id as host_user_id,
+           p.id as source_id, p.sku, p.name as product_name, p.status as product_status,
+           p.retail_price, p.min_order_quantity, p.wholesaler_id,
+           w.verification_status as wholesaler_status,
+           cs.tax_rate, cs.flat_shipping, cs.free_shipping_threshold
+      from public.cart c
+      cross join private.commerce_settings cs
+      left join public.live_products lp on lp.id = c.live_product_id
+      left join public.live_stream_sessions s on s.id = lp.session_id
+      left join public.influencers i on i.id = lp.influencer_id
+      left join public.products p on p.id = coalesce(c.product_id, lp.product_id)
+      left join public.wholesalers w on w.id = p.wholesaler_id
+     where c.customer_id = v_customer.id
+     order by c.live_product_id nulls last, c.product_id
+       for update of c
+  loop
+    v_line.id := gen_random_uuid();
+    v_line.order_id := v_order_id;
+    v_line.wholesaler_id := r.wholesaler_id;
+    v_line.sku := r.sku;
+    v_line.quantity := r.quantity;
+    v_line.is_refunded := false;
+    v_line.created_at := now();
+    v_line.updated_at := now();
+    if r.live_product_id is not null then
+      -- Who may sell and who may buy (ACCESS.md, "Selling"): a rehearsal sells nothing, an
+      -- unvetted host or supplier sells nothing, and a host never buys from their own show.
+      if r.is_rehearsal then
+        raise exception '% is part of a rehearsal and is not for sale', r.live_name
+          using errcode = '55000', hint = 'Rehearsals show the lineup; nothing in them is sold.';
+      end if;
+      if r.host_status <> 'verified' then
+        raise exception '% is not for sale: its host is not verified', r.live_name
+          using errcode = '55000';
+      end if;
+      if r.host_user_id = v_customer.user_id then
+        raise exception 'You host this show: you cannot buy % from it', r.live_name
+          using errcode = '42501', hint = 'Hosts earn commission on sales to others only.';
+      end if;
+      if r.source_id is not null and r.wholesaler_status is distinct from 'verified' then
+        raise exception '% is not for sale: its supplier is not verified', r.live_name
+          using errcode = '55000';
+      end if;
+      if r.show_status <> 'live' then
+        raise exception '% can only be bought during its live show (the show is %)',
+                        r.live_name, r.show_status using errcode = '55000';
+      end if;
+      if r.live_status in ('draft', 'hidden') then
+        raise exception '% is not on sale', r.live_name using errcode = '55000';
+      end if;
+      v_left := greatest(r.allocated_quantity - r.sold_quantity, 0);
+      if r.live_status = 'sold_out' or r.quantity > v_left then
+        raise exception 'Sold out: % (% left)', r.live_name, v_left using errcode = '23514';
+      end if;
+      if r.max_per_buyer is not null then
+        select coalesce(sum(oi.quantity), 0) into v_bought
+          from public.orders o join public.order_items oi on oi.order_id = o.id
+         where o.customer_id = v_customer.id and oi.live_product_id = r.live_product_id
+           and o.status not in ('cancelled', 'refunded');
+        if v_bought + r.quantity > r.max_per_buyer then
+          raise exception 'Limit of % per buyer: % (you already have %)',
+                          r.max_per_buyer, r.live_name, v_bought
+            using errcode = '23514';
+        end if;
+      end if;
+      v_live := v_live + 1;
+      a_counted := a_counted || not (r.session_id = any(v_shows));
+      v_shows := v_shows || r.session_id;
+      v_line.product_id := null;
+      v_line.live_product_id := r.live_product_id;
+      v_line.session_id := r.session_id;
+      v_line.influencer_id := r.influencer_id;
+      v_line.product_name := r.live_name;
+      v_line.list_unit_price := r.live_price;
+      v_line.unit_price := r.live_unit_price;
+      v_line.commission_rate := coalesce(r.commission_rate, 0);
+    else
+      if r.product_status <> 'active' or r.wholesaler_status is distinct from 'verified' then
+        raise exception '% is no longer available', r.product_name using errcode = '55000';
+      end if;
+      if r.quantity < r.min_order_quantity then
+        raise exception '% has a minimum order quantity of %', r.product_name,
+                        r.min_order_quantity using errcode = '22023';
+      end if;
+      v_line.product_id := r.product_id;
+      v_line.live_product_id := null;
+      v_line.session_id := null;
+      v_line.influencer_id := null;
+      v_line.product_name := r.product_name;
+      v_line.list_unit_price := r.retail_price;
+      v_line.unit_price := r.retail_price;
+      v_line.commission_rate := 0;
+    end if;
+    v_line.is_flash_price := v_line.unit_price < v_line.list_unit_price;
+    v_line.line_total := v_line.unit_price * r.quantity;
+    v_line.commission_amount := round(v_line.line_total * v_line.commission_rate, 2);
+    v_lines := v_lines || v_line;
+    a_cart := a_cart || r.cart_id;
+    -- A live line's units were set aside when they were allocated.
+    a_source := a_source || case when r.live_product_id is null then r.source_id end;
+    a_qty := a_qty || r.quantity;
+    a_name := a_name || v_line.product_name;
+    v_subtotal := v_subtotal + v_line.list_unit_price * r.quantity;
+    v_discount := v_discount + (v_line.list_unit_price - v_line.unit_price) * r.quantity;
+    v_items := v_items || jsonb_build_object(
+      'id', v_line.id, 'product_id', v_line.product_id,
+      'live_product_id', v_line.live_product_id, 'product_name', v_line.product_name,
+      'sku', v_line.sku, 'quantity', v_line.quantity,
+      'list_unit_price', v_line.list_unit_price, 'unit_price', v_line.unit_price,
+      'is_flash_price', v_line.is_flash_price, 'line_total', v_line.line_total);
+    v_tax_rate := r.tax_rate;
+    v_flat_shipping := r.flat_shipping;
+    v_free_shipping := r.free_shipping_threshold;
+  end loop;
+  if a_cart = '{}' then
+    raise exception 'The cart is empty' using errcode = '22023';
+  end if;
+
+  v_tax := round((v_subtotal - v_discount) * v_tax_rate, 2);
+  v_shipping := case when v_subtotal - v_discount >= v_free_shipping then 0.00
+                     else v_flat_shipping end;
+  -- Wholesale stock to take (direct purchases), in id order.
+  select array_agg(t.id order by t.id), array_agg(t.q order by t.id),
+         array_agg(t.name order by t.id)
+    into a_stock_id, a_stock_qty, a_stock_name
+    from (select x.id, sum(x.q)::integer as q, min(x.name) as name
+            from unnest(a_source, a_qty, a_name) as x(id, q, name)
+           where x.id is not null group by x.id) t;
+
+  -- Phase 1: this buyer's rows. The order, its lines and the commission on each live line
+  -- (written by the database only), the key now pointing at the order, the cart emptied.
+  v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', 'on', true);
+  with placed as (
+    insert into public.orders (id, customer_id, subtotal, discount_amount, tax_amount,
+                               shipping_amount, total_amount, shipping_address, contact_email,
+                               notes)
+    values (v_order_id, v_customer.id, v_subtotal, v_discount, v_tax, v_shipping,
+            v_subtotal - v_discount + v_tax + v_shipping, v_address,
+            coalesce(v_customer.email, (select u.email from auth.users u
+                                         where u.id = v_customer.user_id)),
+            nullif(btrim(p_notes), ''))
+    returning order_number
+  ), lines as (
+    insert into public.order_items
+      (id, order_id, product_id, live_product_id, session_id, influencer_id, wholesaler_id,
+       product_name, sku, list_unit_price, unit_price, is_flash_price, quantity, line_total,
+       commission_rate, commission_amount, is_refunded, created_at, updated_at)
+    select l.id, l.order_id, l.product_id, l.live_product_id, l.session_id, l.influencer_id,
+           l.wholesaler_id, l.product_name, l.sku, l.list_unit_price, l.unit_price,
+           l.is_flash_price, l.quantity, l.line_total, l.commission_rate, l.commission_amount,
+           l.is_refunded, l.created_at, l.updated_at
+      from unnest(v_lines) l
+  ), commission as (
+    insert into public.influencer_earnings
+      (influencer_id, order_id, order_item_id, session_id, gross_amount, commission_rate, amount)
+    select l.influencer_id, l.order_id, l.id, l.session_id, l.line_total, l.commission_rate,
+           l.commission_amount
+      from unnest(v_lines) l where l.influencer_id is not null
+  ), request as (
+    update private.checkout_requests cr set order_id = v_order_id
+     where cr.customer_id = v_customer.id and cr.idempotency_key = p_idempotency_key
+  ), emptied as (
+    delete from public.cart c where c.id = any(a_cart)
+  ), told as (
+    -- The host hears of each order placed during a live show (as private.notify_orders does;
+    -- the order row is not visible to this statement, and its currency is the default, USD).
+    insert into public.influencer_notifications (influencer_id, type, title, body, data)
+    select l.influencer_id, 'order',
+           'New order: ' || string_agg(l.quantity || ' x ' || l.product_name, ', '
+                                       order by l.product_name),
+           format('%s %s during %s', 'USD', sum(l.line_total), s.title),
+           jsonb_build_object('order_id', l.order_id, 'session_id', l.session_id,
+                              'order_item_ids', jsonb_agg(l.id order by l.id),
+                              'units', sum(l.quantity), 'amount', sum(l.line_total))
+      from unnest(v_lines) l
+      join public.live_stream_sessions s on s.id = l.session_id and s.status = 'live'
+     where l.influencer_id is not null
+     group by l.order_id, l.influencer_id, l.session_id, s.title
+  )
+  select placed.order_number into v_order_number from placed;
+  v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', '', true);
+  -- The references of these rows are checked at commit by default; check them now, so they do
+  -- not run while this buyer holds a counter below (they also take the key-share locks on the
+  -- live products before their counters, in the lock order).
+  set constraints public.order_items_live_product_id_fkey, public.order_items_product_id_fkey,
+    public.order_items_session_id_fkey, public.order_items_influencer_id_fkey,
+    public.order_items_wholesaler_id_fkey, public.influencer_earnings_session_id_fkey,
+    public.influencer_earnings_influencer_id_fkey,
+    public.influencer_notifications_influencer_id_fkey immediate;
+  set constraints public.order_items_live_product_id_fkey, public.order_items_product_id_fkey,
+    public.order_items_session_id_fkey, public.order_items_influencer_id_fkey,
+    public.order_items_wholesaler_id_fkey, public.influencer_earnings_session_id_fkey,
+    public.influencer_earnings_influencer_id_fkey,
+    public.influencer_notifications_influencer_id_fkey deferred;
+
+  -- Phase 2: the shared rows, last. A live line takes its units from its live product's sales
+  -- counter, the one row all its buyers queue on. The update re-checks on the latest version of
+  -- the counter that the item is on sale and has the units (so stock is never oversold), adds
+  -- the show figures, and holds the row only until the commit that follows.
+  for k in 1 .. v_live loop
+    v_line := v_lines[k];
+    update private.live_sales c
+       set sold = c.sold + v_line.quantity, revenue = c.revenue + v_line.line_total,
+           show_orders = c.show_orders + case when a_counted[k] then 1 else 0 end,
+           show_units = c.show_units + v_line.quantity,
+           show_revenue = c.show_revenue + v_line.line_total
+     where c.live_product_id = v_line.live_product_id and c.on_sale
+       and c.sold + v_line.quantity <= c.allocated
+    returning c.sold = c.allocated into v_sold_out;
+    if not found then
+      select greatest(c.allocated - c.sold, 0), c.on_sale, s.status
+        into v_left, v_on_sale, v_show_status
+        from private.live_sales c
+        join public.live_products lp on lp.id = c.live_product_id
+        join public.live_stream_sessions s on s.id = lp.session_id
+       where c.live_product_id = v_line.live_product_id;
+      if v_show_status <> 'live' then
+        raise exception '% can only be bought during its live show (the show is %)',
+                        v_line.product_name, v_show_status using errcode = '55000';
+      elsif not v_on_sale then
+        raise exception '% is not on sale', v_line.product_name using errcode = '55000';
+      end if;
+      raise exception 'Sold out: % (% left)', v_line.product_name, v_left
+        using errcode = '23514';
+    end if;
+    -- The last units: the sold-out state (and the host's notice of it) is published now.
+    if v_sold_out then
+      perform private.publish_sold_out(v_line.live_product_id);
+    end if;
+  end loop;
+  for k in 1 .. coalesce(array_length(a_stock_id, 1), 0) loop
+    update public.products p set stock_quantity = p.stock_quantity - a_stock_qty[k]
+     where p.id = a_stock_id[k] and p.stock_quantity >= a_stock_qty[k];
+    if not found then
+      select p.stock_quantity into v_left from public.products p where p.id = a_stock_id[k];
+      raise exception 'Sold out: % (% left)', a_stock_name[k], v_left using errcode = '23514';
+    end if;
+  end loop;
+  return jsonb_build_object(
+    'order_id', v_order_id, 'order_number', v_order_number, 'status', 'pending',
+    'payment_status', 'pending', 'currency', 'USD', 'subtotal', v_subtotal,
+    'discount_amount', v_discount, 'tax_amount', v_tax, 'shipping_amount', v_shipping,
+    'total_amount', v_subtotal - v_discount + v_tax + v_shipping, 'placed_at', now(),
+    'replayed', false, 'items', v_items);
+end
+$$;
