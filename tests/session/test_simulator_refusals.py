@@ -9,7 +9,7 @@ import pytest
 from test_simulator_support import footprint, make_show
 
 from studio.server import db
-from studio.session.simulator import Audience, AudienceConfig, SimulatorError
+from studio.session.simulator import Audience, AudienceConfig, SimulatorError, local_database
 
 pytestmark = pytest.mark.asyncio
 
@@ -93,3 +93,11 @@ async def test_bad_settings_are_refused_before_anything_happens(
 async def test_a_show_id_that_is_not_a_uuid_is_refused() -> None:
     with pytest.raises(SimulatorError, match="show id must be a UUID, not 'show-1'"):
         Audience("dbname=unused", "show-1", SMALL)
+
+
+async def test_the_app_gets_the_local_database_and_a_supabase_workspace_is_refused(
+    pg_server,
+) -> None:
+    assert local_database(pg_server) == pg_server.dsn("shopstream")
+    with pytest.raises(SimulatorError, match=r"^simulate runs only against the local workspace"):
+        local_database(None)  # a Supabase workspace has no local server

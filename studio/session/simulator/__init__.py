@@ -8,10 +8,12 @@ Public API (no Qt; the app's "Rehearse" button and `shopstream-studio simulate` 
         progress                            the counts so far
     AudienceConfig(viewers, chat_rate, buy_probability, duration_s, seed)
     SimulatorError                          bad settings, or a show / workspace it refuses
+    local_database(workspace.server) -> conninfo   (SimulatorError for a Supabase workspace)
 """
 
 from studio.session.simulator.audience import Audience
 from studio.session.simulator.config import AudienceConfig, SimulatorError
 from studio.session.simulator.progress import AudienceProgress
+from studio.session.simulator.show import local_database
 
-__all__ = ["Audience", "AudienceConfig", "AudienceProgress", "SimulatorError"]
+__all__ = ["Audience", "AudienceConfig", "AudienceProgress", "SimulatorError", "local_database"]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from studio.server.embedded import EmbeddedPostgres
+from studio.server.workspace import DATABASE
 from studio.session.simulator.config import SimulatorError
 from studio.session.simulator.plan import Product, ShowView
 from studio.session.simulator.requests import Request, User, run_one
@@ -26,6 +28,14 @@ class ShowInfo:
     title: str
     status: str
     is_rehearsal: bool
+
+
+def local_database(server: EmbeddedPostgres | None) -> str:
+    """The conninfo of the local workspace's database served by `server` (a workspace's
+    `server`: None for a Supabase workspace, which is refused)."""
+    if server is None:
+        raise SimulatorError(f"{LOCAL_ONLY}: this workspace is a Supabase project")
+    return server.dsn(DATABASE)
 
 
 def check_show_id(show_id: object) -> str:
