@@ -7,7 +7,6 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
@@ -30,8 +29,7 @@ from PySide6.QtWidgets import (
 
 from studio.core.money import format_money, format_percent
 from studio.session.ports import ShowServer
-from studio.session.show_report import ShowReport, build_report, compute_report
-from studio.sync.cache import CacheReader
+from studio.session.show_report import ShowReport, build_report
 from studio.ui.context import ScreenContext
 from studio.ui.screens.live.report_charts import SalesChart, ViewersChart
 from studio.ui.screens.live.report_export import (
@@ -46,16 +44,14 @@ from studio.ui.screens.live.report_export import (
 log = logging.getLogger(__name__)
 PRODUCT_COLUMNS = ("#", "Product", "Units", "Revenue", "Share")
 NOT_ENDED = "The report is ready once the show has ended (this show is {status})."
-FROM_CACHE = ("Built from this device's copy of the show (the server could not be reached): "
-              "viewers and chat are kept on this device for recent shows only.")
+NO_SERVER = "The report is built from the server's records: connect to the server and try again."
 
 
 class ShowReportDialog(QDialog):
     """A show's report. Export CSV… (Ctrl+S) and Export PDF… (Ctrl+P) ask where to save;
     the outcome, or why nothing was written, shows beside the buttons. Esc closes."""
 
-    def __init__(self, report: ShowReport, parent: QWidget | None = None, *,
-                 note: str | None = None) -> None:
+    def __init__(self, report: ShowReport, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.report = report
         self.setObjectName("show_report_dialog")
@@ -131,11 +127,6 @@ class ShowReportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(period)
-        if note:
-            self.note = QLabel(f"⚠ {note}")
-            self.note.setObjectName("report_note")
-            self.note.setWordWrap(True)
-            layout.addWidget(self.note)
         layout.addWidget(self.words)
         layout.addLayout(grid)
         layout.addWidget(middle, 1)
@@ -241,46 +232,22 @@ def _slug(title: str) -> str:
 
 # ---------------------------------------------------------------------- after the fact
 async def build_show_report(ctx: ScreenContext, session_id: str,
-                            server: ShowServer | None = None) -> tuple[ShowReport, str | None]:
-    """The report of an ended show: from the server's rows, or, when there is no server to ask,
-    from the cache's rows with a note saying so. Raises LookupError / ValueError in words."""
-    server = server or _server_of(ctx)
-    if server is not None:
-        show = await server.show_row(session_id)
-        if show is None:
-            raise LookupError("This show is not visible to you any more.")
-        _check_ended(show)
-        return await build_report(server, session_id), None
-    show = await ctx.read(CacheReader.get, "live_stream_sessions", session_id)
+                            server: ShowServer | None = None) -> ShowReport:
+    """The report of an ended show, from the server's rows (`server`, else the context's).
+
+    Always the server's: the cache keeps viewers and chat for recent shows only, and not who
+    each viewer was, so a report from it would undercount and miscount. Raises LookupError or
+    ValueError with words for the host."""
+    server = server or getattr(ctx, "show_server", None)
+    if server is None:
+        raise LookupError(NO_SERVER)
+    show = await server.show_row(session_id)
     if show is None:
-        raise LookupError("This show is not on this device yet; connect and try again.")
-    _check_ended(show)
-    rows = await ctx.read(_cached_rows, session_id)
-    return compute_report(show, **rows), FROM_CACHE
-
-
-def _server_of(ctx: ScreenContext) -> ShowServer | None:
-    """The context's show server (an object, or a callable giving one), if the shell set it."""
-    server = getattr(ctx, "show_server", None)
-    if server is not None and not isinstance(server, ShowServer) and callable(server):
-        server = server()
-    return server if isinstance(server, ShowServer) else None
-
-
-def _check_ended(show: dict[str, Any]) -> None:
+        raise LookupError("This show is not visible to you any more.")
     status = str(show.get("status") or "unknown")
     if status != "ended":
         raise ValueError(NOT_ENDED.format(status=status))
-
-
-def _cached_rows(reader: CacheReader, session_id: str) -> dict[str, Any]:
-    return {
-        "viewers": reader.show_viewers(session_id),
-        "order_items": reader.show_order_items(session_id),
-        # No limit: the report counts every message (the live monitor's limit is for display).
-        "chat": reader.recent_chat(session_id, limit=None),  # type: ignore[arg-type]
-        "live_products": reader.lineup(session_id),
-    }
+    return await build_report(server, session_id)
 
 
 async def open_show_report(ctx: ScreenContext, session_id: str, parent: QWidget | None = None,
@@ -288,7 +255,7 @@ async def open_show_report(ctx: ScreenContext, session_id: str, parent: QWidget 
     """Build an ended show's report and open its dialog (non-modal). When it cannot be built,
     say why in a message box and return None."""
     try:
-        report, note = await build_show_report(ctx, session_id, server)
+        report = await build_show_report(ctx, session_id, server)
     except (LookupError, ValueError) as exc:
         _tell(parent, str(exc))
         return None
@@ -296,7 +263,7 @@ async def open_show_report(ctx: ScreenContext, session_id: str, parent: QWidget 
         log.warning("Could not build the report of show %s: %s", session_id, exc)
         _tell(parent, f"Could not build the report: {exc}")
         return None
-    dialog = ShowReportDialog(report, parent, note=note)
+    dialog = ShowReportDialog(report, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
