@@ -146,3 +146,22 @@ async def test_a_leave_planned_before_a_late_join_landed_still_closes_the_presen
         joined, left = conn.execute("select joined_at, left_at from public.live_stream_viewers"
                                     " where id = %s", (row,)).fetchone()
     assert left is not None and left >= joined
+
+
+async def test_viewers_left_in_the_show_by_a_crashed_run_leave_before_joining(
+    conninfo: str,
+) -> None:
+    show = make_show(conninfo)
+    stale = str(uuid.uuid4())
+    with db.connect(conninfo, autocommit=True) as conn:
+        ensure_accounts(conn, 5)
+        assert run_one(conn, actions.join(sim_user(1), show.id, stale)) == (None, None)
+    config = AudienceConfig(viewers=5, chat_rate=1, buy_probability=0, duration_s=1)
+    progress = await Audience(conninfo, show.id, config).run()
+
+    assert progress.refusals == {}  # viewer 1 could join again: one open row per viewer
+    assert progress.joins >= 5
+    assert rows(conninfo, "select left_at is not null from public.live_stream_viewers"
+                " where id = %s", stale) == [(True,)]
+    assert rows(conninfo, "select count(*) from public.live_stream_viewers"
+                " where session_id = %s and left_at is null", show.id) == [(0,)]

@@ -90,6 +90,7 @@ class Audience:
     # ------------------------------------------------------------------------- public API
     @property
     def progress(self) -> AudienceProgress:
+        """What the audience has done so far (call it on the event loop's thread)."""
         now = self._ended_at or (asyncio.get_running_loop().time() if self._begun else 0.0)
         t = self._tally
         return AudienceProgress(
@@ -114,12 +115,10 @@ class Audience:
         control = self._lane(1, "sim-control")
         try:
             self.show = await control.call(self._prepare)
-            if self._stop.is_set():
-                self._stop_reason = "stopped"
-                return self.progress
-            self._state = "running"
-            self._begun = asyncio.get_running_loop().time()
-            await self._play(control)
+            if not self._stop.is_set():  # unless stopped while preparing
+                self._state = "running"
+                self._begun = asyncio.get_running_loop().time()
+                await self._play(control)
         except (psycopg.OperationalError, psycopg.InterfaceError) as e:
             self._error = f"lost the connection to the local database: {_first_line(e)}"
             self._stop_reason = self._error
