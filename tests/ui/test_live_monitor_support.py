@@ -66,8 +66,8 @@ def product_row(n: int, price: str = "20.00", *, allocated: int = 10, sold: int 
 
 
 def line_row(n: int, order: int, product: int, quantity: int, total: str, *,
-             seconds: float = 60, refunded: bool = False, session: str = SHOW
-             ) -> dict[str, Any]:
+             seconds: float = 60, refunded: bool = False, session: str = SHOW,
+             updated: float | None = None) -> dict[str, Any]:
     unit = f"{float(total) / quantity:.2f}"
     return {"id": uid(0x11AE, n), "order_id": uid(0x0D, order), "product_id": uid(0x9D, product),
             "live_product_id": uid(0x11FE, product), "session_id": session,
@@ -75,4 +75,4 @@ def line_row(n: int, order: int, product: int, quantity: int, total: str, *,
             "sku": None, "list_unit_price": unit, "unit_price": unit, "is_flash_price": False,
             "quantity": quantity, "line_total": total, "commission_rate": "0.10",
             "commission_amount": "0.00", "is_refunded": refunded, "created_at": at(seconds),
-            "updated_at": at(seconds)}
+            "updated_at": at(seconds if updated is None else updated)}
