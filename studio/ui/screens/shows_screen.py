@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.core.models import Host
+from studio.core.models import Host, ShowStatus
 from studio.sync.lineup_ops import SHOWS, ShowSummary, load_shows, refused_field
 from studio.ui.actions import ActionRegistry, ActionSpec
 from studio.ui.context import ScreenContext
@@ -28,6 +28,7 @@ from studio.ui.models.lineup_model import PRODUCT_IDS_MIME
 from studio.ui.models.shows_model import CODE, SHOW_ID_ROLE, TITLE, ShowsModel
 from studio.ui.screens.fitted_table import FittedTable
 from studio.ui.screens.lineup_editor import LineupEditor
+from studio.ui.screens.live.report_dialog import open_show_report
 from studio.ui.screens.show_editor import ShowEditor
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,11 @@ class ShowsScreen(QWidget):
         left_layout.addWidget(heading)
         left_layout.addWidget(self.list, 1)
         left_layout.addWidget(self.new_button)
+        self.report_button = QPushButton("Show report…")
+        self.report_button.setObjectName("show_report")
+        self.report_button.setToolTip("The selected show's report, once it has ended")
+        self.report_button.setEnabled(False)
+        left_layout.addWidget(self.report_button)
 
         self.editor = ShowEditor(ctx, self)
         self.lineup = LineupEditor(ctx, actions, self, shortcut_owner=self)
@@ -125,6 +131,7 @@ class ShowsScreen(QWidget):
                                     "Create or save the show being edited"),
                          self.editor.save, owner=self.editor, context=here)
         self.new_button.clicked.connect(self.new_show)
+        self.report_button.clicked.connect(self.open_report)
         self.new_button.setToolTip("Plan a new show (Ctrl+N)")
         self.new_button.setEnabled(self._host_id is not None)
         self.list.selectionModel().currentRowChanged.connect(self._on_current_row)
@@ -183,6 +190,7 @@ class ShowsScreen(QWidget):
                     self._refresh_editor(row)
             elif not self.editor.is_new:
                 self._show_detail(None)
+        self._update_report_button()  # the selected show may have ended since
 
     async def wait_idle(self) -> None:
         """Until every started read and write of the screen has finished (tests, quitting);
@@ -234,6 +242,7 @@ class ShowsScreen(QWidget):
                 self._spawn(self._leave_then(lambda: self.select_show(show_id)))
             return
         self._selected_id = show_id
+        self._update_report_button()
         self.editor.edit_show(self.model.show_at(current.row()))
         self._show_detail(show_id)
 
@@ -281,6 +290,7 @@ class ShowsScreen(QWidget):
         self.list.selectionModel().clearCurrentIndex()
         self.list.clearSelection()
         self._selected_id = None
+        self._update_report_button()
         self.editor.edit_new(self._host_id)
         self.detail.setCurrentIndex(1)
         self.lineup.setVisible(False)
@@ -292,6 +302,16 @@ class ShowsScreen(QWidget):
         self.lineup.setVisible(True)
         self.lineup.set_show(show_id)
         self.schedule_reload()
+
+    def _update_report_button(self) -> None:
+        row = self.model.row_of(self._selected_id) if self._selected_id else -1
+        self.report_button.setEnabled(
+            row >= 0 and self.model.show_at(row).status == ShowStatus.ENDED)
+
+    def open_report(self) -> None:
+        """Open the selected ended show's report (built from the server's rows)."""
+        if self._selected_id is not None and self.report_button.isEnabled():
+            self._spawn(open_show_report(self._ctx, self._selected_id, self))
 
     # ------------------------------------------------------------------ lineup entry points
 
