@@ -114,8 +114,8 @@ class ChatListModel(QAbstractListModel):
         with self._database.read() as conn:
             return conn.exec_driver_sql(
                 "SELECT rowid, display_name, message FROM live_stream_chat"
-                " WHERE session_id = ? AND rowid > ? ORDER BY rowid",
-                (self._show, after),
+                " WHERE rowid > ? AND +session_id = ? ORDER BY rowid",
+                (after, self._show),
             ).all()
 
     def _append(self, new: list[Any]) -> None:

@@ -170,7 +170,7 @@ class RealtimeLink:
         self._active: dict[Feed, _Active] = {}
         self._problem = ""  # why the last subscribe failed
         self._failures = 0
-        self._status = RealtimeStatus(False, "connecting", poll_interval)
+        self._status = RealtimeStatus(False, "not connected yet", poll_interval)
         self._batch = Batch()
         self._flush_handle: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
