@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -151,6 +152,11 @@ def test_csv_export_writes_the_reports_rows(dialog: ShowReportDialog, tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["winter.csv"]  # no temporary left
 
 
+def pdf_pages(data: bytes) -> int:
+    """Page objects in a PDF (not the /Pages tree node)."""
+    return len(re.findall(rb"/Type\s*/Page(?!s)", data))
+
+
 def test_pdf_export_writes_a_pdf_with_pages(dialog: ShowReportDialog, tmp_path: Path) -> None:
     path = tmp_path / "winter.pdf"
 
@@ -158,11 +164,27 @@ def test_pdf_export_writes_a_pdf_with_pages(dialog: ShowReportDialog, tmp_path: 
 
     data = path.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + data.count(
-        b"/Type /Page/") == 2  # summary, then the charts
+    assert pdf_pages(data) == 2  # the summary, then the charts
     assert b"/Image" in data  # the charts, as images
     assert "Saved the PDF" in dialog.status.text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["winter.pdf"]
+
+
+def test_a_long_product_list_continues_on_more_pdf_pages(qtbot: Any, tmp_path: Path) -> None:
+    products = [{"id": f"p{i}", "name": f"Product {i}"} for i in range(150)]
+    lines = [{"id": f"l{i}", "order_id": f"o{i}", "live_product_id": f"p{i}", "quantity": 1,
+              "line_total": "10.00", "is_flash_price": False, "is_refunded": False}
+             for i in range(150)]
+    few, many = tmp_path / "few.pdf", tmp_path / "many.pdf"
+    short = ShowReportDialog(make_report())
+    long = ShowReportDialog(make_report(live_products=products, order_items=lines))
+    qtbot.addWidget(short)
+    qtbot.addWidget(long)
+
+    assert short.export_pdf(few) and long.export_pdf(many)
+
+    assert len(long.report.products) == 150 and long.products.rowCount() == 150
+    assert pdf_pages(many.read_bytes()) > pdf_pages(few.read_bytes()) == 2
 
 
 def test_chart_images_are_drawn_for_print(dialog: ShowReportDialog) -> None:
@@ -238,7 +260,7 @@ def test_a_failure_while_writing_leaves_the_old_file_whole(
     def broken(*_args: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report_export, "_paint_summary_page", broken)
+    monkeypatch.setattr(report_export, "_paint_summary_pages", broken)
 
     assert not dialog.export_pdf(target)
 

@@ -150,7 +150,7 @@ def _paint_pdf(report: ShowReport, path: Path, charts: Sequence[ViewersChart | S
         base = QFont(font) if font is not None else QFont()
         base.setPointSizeF(10)
         painter.setFont(base)
-        _paint_summary_page(painter, page, report, base)
+        _paint_summary_pages(painter, writer, page, report, base)
         writer.newPage()
         y = 0.0
         height = min((page.height() - 24) / max(len(charts), 1), page.height() * 0.4)
@@ -164,8 +164,10 @@ def _paint_pdf(report: ShowReport, path: Path, charts: Sequence[ViewersChart | S
         raise OSError(f"the PDF writer produced nothing for {path.name}")
 
 
-def _paint_summary_page(painter: QPainter, page: QRectF, report: ShowReport,
-                        base: QFont) -> None:
+def _paint_summary_pages(painter: QPainter, writer: QPdfWriter, page: QRectF,
+                         report: ShowReport, base: QFont) -> None:
+    """Title, period, words and figures, then every product sold (over more pages if need be,
+    the table's header repeated on each)."""
     title_font = QFont(base)
     title_font.setPointSizeF(18)
     title_font.setBold(True)
@@ -206,19 +208,28 @@ def _paint_summary_page(painter: QPainter, page: QRectF, report: ShowReport,
                ("Revenue", 0.75, 0.25, Qt.AlignmentFlag.AlignRight))
     rows = [(p.name, f"{p.units:,}", format_money(p.revenue))
             for p in report.top_products(len(report.products))]
-    room = int((page.height() - y) / line) - 1  # lines left under the header
-    more = len(rows) - room + 1 if len(rows) > room else 0  # keep a line to say so
+    header = tuple(c[0] for c in columns)
     metrics = QFontMetricsF(base)
-    for index, cells in enumerate([tuple(c[0] for c in columns), *rows[:len(rows) - more]]):
-        painter.setFont(bold if index == 0 else base)
-        for (_, left, width, align), text in zip(columns, cells, strict=True):
-            cell = QRectF(page.width() * left, y, page.width() * width - 8, line)
-            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, cell.width())
-            painter.drawText(cell, align | Qt.AlignmentFlag.AlignVCenter, shown)
+    for index, cells in enumerate([header, *rows]):
+        if y + line > page.height():  # next page, under the header again
+            writer.newPage()
+            y = 0.0
+            if index > 0:
+                _paint_row(painter, page, y, columns, header, bold, metrics)
+                y += line
+        _paint_row(painter, page, y, columns, cells, bold if index == 0 else base, metrics)
         y += line
-    if more:
-        painter.drawText(QRectF(0, y, page.width(), line), Qt.AlignmentFlag.AlignLeft,
-                         f"… and {counted(more, 'more product')} (all are in the CSV export)")
+
+
+def _paint_row(painter: QPainter, page: QRectF, y: float,
+               columns: tuple[tuple[str, float, float, Qt.AlignmentFlag], ...],
+               cells: tuple[str, ...], font: QFont, metrics: QFontMetricsF) -> None:
+    painter.setFont(font)
+    line = metrics.height() * 1.35
+    for (_, left, width, align), text in zip(columns, cells, strict=True):
+        cell = QRectF(page.width() * left, y, page.width() * width - 8, line)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, cell.width())
+        painter.drawText(cell, align | Qt.AlignmentFlag.AlignVCenter, shown)
 
 
 def report_period(report: ShowReport) -> str:
