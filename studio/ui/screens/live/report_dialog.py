@@ -117,7 +117,9 @@ class ShowReportDialog(QDialog):
         self.pdf_button.setToolTip("Save the report with its charts as a PDF (Ctrl+P)")
         close = QPushButton("Close")
         close.setToolTip("Close the report (Esc)")
-        close.setAutoDefault(False)
+        for button in (self.csv_button, self.pdf_button):
+            button.setAutoDefault(False)  # Enter closes; it never opens a save dialog
+        close.setDefault(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.csv_button)
