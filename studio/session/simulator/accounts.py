@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -34,6 +35,7 @@ class SimUser:
     full_name: str
 
 
+@lru_cache(maxsize=32_768, typed=True)  # typed: True is not viewer 1
 def sim_user(number: int) -> SimUser:
     """The simulated user with this number (1, 2, …): always the same ids and names."""
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:

@@ -40,7 +40,10 @@ MAX_CHAT_BATCH = 400
 LOOK_EVERY_S = 0.5
 """How often viewers look at the show again (featured product, flash sale, status)."""
 MAX_WAITING_BUYS = 1000
-CLEAN_UP_S = 30.0
+LEAVE_BATCH = 1000
+CLEAN_UP_S = 120.0
+"""At most this long for everyone to leave (about a second per thousand viewers when the
+machine is not busy with something else)."""
 
 
 class Audience:
@@ -324,14 +327,19 @@ class Audience:
     async def _clean_up(self, control: Lane) -> None:
         try:
             async with asyncio.timeout(CLEAN_UP_S):
-                if self._rows:
-                    rows, self._rows = self._rows, {}
-                    leaving = [actions.leave(sim_user(v), row) for v, row in rows.items()]
+                while self._rows:
+                    chunk = list(self._rows.items())[:LEAVE_BATCH]
+                    leaving = [actions.leave(sim_user(v), row) for v, row in chunk]
                     refused = await control.call(run_together, leaving)
+                    for viewer, _row in chunk:  # a refused leave was closed by the server
+                        del self._rows[viewer]
                     self._count("leave", refused)
                     self._tally.leaves += sum(r is None for r in refused)
         except (psycopg.Error, TimeoutError, RuntimeError) as e:
-            log.warning("Simulated viewers could not all leave the show: %s", e)
+            log.warning(
+                "%d simulated viewers are still marked as watching (%s); the next run, or the "
+                "end of the show, closes their presence", len(self._rows),
+                _first_line(e) if str(e) else "the server was too slow to answer")
         finally:
             for lane in self._lanes:
                 await asyncio.to_thread(lane.close)
