@@ -7,25 +7,28 @@ products), so the planner sees the table sizes of a running platform. Then:
 1. 64 buyers (threads, each with its own connection) loop for N seconds, each iteration being
    two requests as that customer, run the way PostgREST runs them (claims set in a
    transaction): put one unit in the cart, then `checkout()`. All buy the same live product
-   (large allocation). Each request goes to the server as one message, so the commit follows
-   the call on the server (see `request`).
+   (large allocation). The cart request uses prepared statements, as PostgREST does by default
+   (`--unprepared` sends it as literal SQL, re-planned on every call); the checkout request goes
+   to the server as one message, so the commit follows the call on the server (see `request`).
 2. Baseline, same server, same run: 64 threads loop a bare
    `update bench_stock set stock = stock - 1 where id = 1 and stock > 0` in autocommit.
    Target: checkouts/s at least 0.5 of updates/s.
-   During phase 1 a sampler reads pg_locks every 10 ms: the share of samples in which a buyer
-   holds the hot product's reservation (the advisory lock checkout takes before it reserves),
-   times the phase's length, divided by the checkouts, is the mean time each checkout keeps
-   the hot product locked.
+   During phase 1 a sampler looks at the hot product's sales counter (private.live_sales, the
+   one row every buyer of it locks) every 10 ms: the share of samples in which a transaction
+   still in progress holds it, times the phase's length, divided by the checkouts, is the mean
+   time each checkout keeps the hot product locked. Each phase also reports the server's CPU
+   time per operation (Linux), which bounds the rate on a machine with few cores.
 3. RLS overhead: reading 10,000 products as an authenticated customer (through RLS) vs as
    service_role (which bypasses it).
 
-    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync]
+    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync] [--unprepared]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -48,7 +51,8 @@ ALLOCATION = 1_000_000
 CATALOG_ROWS = 10_000
 PAST_HOSTS, PAST_SHOWS, PAST_LINEUP = 40, 25, 10  # 1,000 past shows, 10,000 live products
 CLAIMS = "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
-RESERVATIONS = 1818455141  # checkout's advisory lock namespace for live product reservations
+ADD_TO_CART = ("insert into public.cart (customer_id, live_product_id, quantity)"
+               " values (%s, %s, 1)")
 
 
 @dataclass
@@ -141,7 +145,12 @@ def history(cur: psycopg.Cursor, wholesaler_id: str) -> None:
 
 
 class LockSampler:
-    """Samples whether anyone holds the hot live product's reservation lock, every 10 ms."""
+    """Samples whether a transaction in progress holds the hot product's counter, every 10 ms.
+
+    The counter's latest committed version names, in xmax, the transaction that locked it (to
+    update it or not); the lock is held while that transaction is in progress. The bench's
+    database is new, so its transaction ids are still in epoch 0 and convert to xid8 as is.
+    """
 
     def __init__(self, conninfo: str, live_product_id: str) -> None:
         self.conninfo, self.live_product_id = conninfo, live_product_id
@@ -151,13 +160,11 @@ class LockSampler:
 
     def _run(self) -> None:
         with db.connect(self.conninfo, autocommit=True) as conn:
-            row = conn.execute("select hashtext(%s::text)", (self.live_product_id,)).fetchone()
-            key = row[0] & 0xFFFFFFFF  # pg_locks shows the int4 key as an unsigned oid
             while not self._stop.is_set():
                 held = conn.execute(
-                    "select exists (select 1 from pg_locks where locktype = 'advisory'"
-                    " and classid = %s and objid = %s and objsubid = 2 and granted)",
-                    (RESERVATIONS, key)).fetchone()
+                    "select pg_xact_status(c.xmax::text::xid8) = 'in progress'"
+                    " from private.live_sales c where c.live_product_id = %s",
+                    (self.live_product_id,)).fetchone()
                 self.samples.append(bool(held and held[0]))
                 time.sleep(0.01)
 
@@ -174,10 +181,42 @@ class LockSampler:
         return sum(self.samples) / max(len(self.samples), 1)
 
 
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time of these server processes (Linux /proc), None elsewhere."""
+    try:
+        total = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except OSError:
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Phase:
+    """What one throughput phase measured."""
+
+    ops: int
+    elapsed: float
+    server_cpu: float | None  # seconds of CPU the phase's server processes used
+
+    @property
+    def rate(self) -> float:
+        return self.ops / self.elapsed
+
+    def cpu_per_op_ms(self) -> str:
+        if self.server_cpu is None or not self.ops:
+            return "n/a"
+        return f"{self.server_cpu * 1000 / self.ops:.2f} ms"
+
+
 def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection, float], int]],
-                seconds: float) -> tuple[int, float]:
-    """Run each worker on its own connection until the deadline; returns (total ops, elapsed)."""
+                seconds: float) -> Phase:
+    """Run each worker on its own connection until the deadline."""
     conns = [db.connect(conninfo, autocommit=True) for _ in workers]
+    pids = [c.info.backend_pid for c in conns]
     counts = [0] * len(workers)
     barrier = threading.Barrier(len(workers) + 1)
     deadline: list[float] = []
@@ -189,15 +228,18 @@ def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection, float
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(workers))]
     for t in threads:
         t.start()
+    cpu_before = cpu_seconds(pids)
     began = time.perf_counter()
     deadline.append(began + seconds)
     barrier.wait()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
+    cpu_after = cpu_seconds(pids)
     for c in conns:
         c.close()
-    return sum(counts), elapsed
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Phase(sum(counts), elapsed, cpu)
 
 
 def request(claims: str, statement: sql.Composable) -> sql.Composed:
@@ -213,17 +255,33 @@ def request(claims: str, statement: sql.Composable) -> sql.Composed:
                        sql.Literal(claims), statement)
 
 
-def buyer(user_id: str, customer_id: str, live_id: str) -> Callable[[psycopg.Connection, float],
-                                                                      int]:
+def prepared_request(conn: psycopg.Connection, claims: str, statement: str,
+                     params: tuple[object, ...]) -> None:
+    """One request as PostgREST runs it by default: prepared statements, in one transaction.
+
+    Sent as a pipeline (one round trip); nothing it locks is shared with other buyers, so a
+    pause of this thread between its messages would hold up no one else.
+    """
+    with conn.pipeline():
+        conn.execute("begin")
+        conn.execute(CLAIMS, ("authenticated", claims), prepare=True)
+        conn.execute(statement, params, prepare=True)
+        conn.execute("commit")
+
+
+def buyer(user_id: str, customer_id: str, live_id: str,
+          prepared: bool) -> Callable[[psycopg.Connection, float], int]:
     claims = json.dumps({"role": "authenticated", "sub": user_id, "aud": "authenticated"})
-    add = request(claims, sql.SQL("insert into public.cart (customer_id, live_product_id,"
-                                  " quantity) values ({}, {}, 1)").format(
-                                      sql.Literal(customer_id), sql.Literal(live_id)))
+    literal_add = request(claims, sql.SQL(ADD_TO_CART.replace("%s", "{}")).format(
+        sql.Literal(customer_id), sql.Literal(live_id)))
 
     def loop(conn: psycopg.Connection, deadline: float) -> int:
         done = 0
         while time.perf_counter() < deadline:
-            conn.execute(add)
+            if prepared:
+                prepared_request(conn, claims, ADD_TO_CART, (customer_id, live_id))
+            else:
+                conn.execute(literal_add)
             conn.execute(request(claims, sql.SQL("select public.checkout({})").format(
                 sql.Literal(str(uuid.uuid4())))))
             done += 1
@@ -260,6 +318,8 @@ def main() -> int:
     parser.add_argument("--buyers", type=int, default=64)
     parser.add_argument("--no-fsync", action="store_true",
                         help="run the server with fsync off, like the test suite's server")
+    parser.add_argument("--unprepared", action="store_true",
+                        help="send the cart request as literal SQL (planned on every call)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="shopstream-bench-") as tmp:
@@ -273,15 +333,20 @@ def main() -> int:
             setup = prepare(conninfo, args.buyers)
 
             with LockSampler(conninfo, setup.live_product_id) as sampler:
-                checkouts, t1 = run_threads(
-                    conninfo, [buyer(u, c, setup.live_product_id) for u, c in setup.customers],
-                    args.seconds)
-            updates, t2 = run_threads(conninfo, [bare_update] * args.buyers, args.seconds)
+                buying = run_threads(
+                    conninfo, [buyer(u, c, setup.live_product_id, not args.unprepared)
+                               for u, c in setup.customers], args.seconds)
+            updating = run_threads(conninfo, [bare_update] * args.buyers, args.seconds)
             user, _ = setup.customers[0]
             rls_ms = read_catalog(conninfo, "authenticated", user, args.seconds / 4)
             service_ms = read_catalog(conninfo, "service_role", None, args.seconds / 4)
 
             with db.connect(conninfo, autocommit=True) as conn:
+                # The sold count clients read is published off the hot path (the control
+                # room's show_live_stats poll does it); publish it as that poll would.
+                conn.execute("select private.publish_sales(lp.session_id)"
+                             " from public.live_products lp where lp.id = %s",
+                             (setup.live_product_id,))
                 sold, stock, orders = conn.execute(
                     "select lp.sold_quantity, p.stock_quantity,"
                     " (select count(*) from public.orders)"
@@ -292,14 +357,17 @@ def main() -> int:
 
     # Wholesale stock moves either when units sell (older schemas) or when they are allocated
     # (the allocation set aside, sold or not): both are consistent with the units sold.
-    consistent = sold == checkouts == orders and stock in (ALLOCATION * 2 - sold, ALLOCATION)
-    rate_checkout, rate_update = checkouts / t1, updates / t2
-    ratio = rate_checkout / rate_update
-    lock_us = sampler.held_share * t1 / max(checkouts, 1) * 1e6
+    consistent = sold == buying.ops == orders and stock in (ALLOCATION * 2 - sold, ALLOCATION)
+    ratio = buying.rate / updating.rate
+    lock_us = sampler.held_share * buying.elapsed / max(buying.ops, 1) * 1e6
+    cart = "literal SQL" if args.unprepared else "prepared"
     rows = [
-        (f"checkout, {args.buyers} buyers, one hot live product", f"{rate_checkout:,.0f} /s"),
-        (f"bare stock update, {args.buyers} threads, one row", f"{rate_update:,.0f} /s"),
+        (f"checkout, {args.buyers} buyers, one hot live product ({cart} cart request)",
+         f"{buying.rate:,.0f} /s"),
+        (f"bare stock update, {args.buyers} threads, one row", f"{updating.rate:,.0f} /s"),
         ("ratio checkout / bare update (target >= 0.50)", f"{ratio:.2f}"),
+        ("server CPU per checkout (cart request + checkout)", buying.cpu_per_op_ms()),
+        ("server CPU per bare update", updating.cpu_per_op_ms()),
         ("oversell check (sold = orders, stock consistent)", "ok" if consistent else "FAILED"),
         (f"hot product locked per checkout ({sampler.held_share:.0%} of the time)",
          f"{lock_us:,.0f} us"),

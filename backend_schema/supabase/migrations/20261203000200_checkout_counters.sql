@@ -6,6 +6,11 @@
 -- product's sales counter (private.live_sales, see the hot path migration), a direct line from
 -- the wholesale product. Nothing else a sale would touch (the live product row, the show, the
 -- host) is written here: those figures are published from the counters off the hot path.
+-- The idempotency key is written first, naming the order it will place; the reference is
+-- checked once the order exists (checkout checks it before it takes any counter).
+alter table private.checkout_requests
+  alter constraint checkout_requests_order_id_fkey deferrable initially deferred;
+
 -- A sale took a live product's last units: publish its row at once, unless someone else holds
 -- it (a host's edit or a publish, which write the counter's figures themselves; never waited
 -- for here, as this buyer holds the counter).
@@ -105,9 +110,10 @@ begin
   end if;
 
   -- Idempotency: a second request with the same key waits here for the first to commit, then
-  -- returns its order.
-  insert into private.checkout_requests (customer_id, idempotency_key)
-  values (v_customer.id, p_idempotency_key) on conflict do nothing;
+  -- returns its order. The key names its order at once (the reference is checked once the
+  -- order exists, below).
+  insert into private.checkout_requests (customer_id, idempotency_key, order_id)
+  values (v_customer.id, p_idempotency_key, v_order_id) on conflict do nothing;
   if not found then
     select cr.order_id into v_existing from private.checkout_requests cr
      where cr.customer_id = v_customer.id and cr.idempotency_key = p_idempotency_key;
@@ -283,9 +289,6 @@ begin
     select l.influencer_id, l.order_id, l.id, l.session_id, l.line_total, l.commission_rate,
            l.commission_amount
       from unnest(v_lines) l where l.influencer_id is not null
-  ), request as (
-    update private.checkout_requests cr set order_id = v_order_id
-     where cr.customer_id = v_customer.id and cr.idempotency_key = p_idempotency_key
   ), emptied as (
     delete from public.cart c where c.id = any(a_cart)
   ), told as (
@@ -308,17 +311,9 @@ begin
   v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', '', true);
   -- The references of these rows are checked at commit by default; check them now, so they do
   -- not run while this buyer holds a counter below (they also take the key-share locks on the
-  -- live products before their counters, in the lock order).
-  set constraints public.order_items_live_product_id_fkey, public.order_items_product_id_fkey,
-    public.order_items_session_id_fkey, public.order_items_influencer_id_fkey,
-    public.order_items_wholesaler_id_fkey, public.influencer_earnings_session_id_fkey,
-    public.influencer_earnings_influencer_id_fkey,
-    public.influencer_notifications_influencer_id_fkey immediate;
-  set constraints public.order_items_live_product_id_fkey, public.order_items_product_id_fkey,
-    public.order_items_session_id_fkey, public.order_items_influencer_id_fkey,
-    public.order_items_wholesaler_id_fkey, public.influencer_earnings_session_id_fkey,
-    public.influencer_earnings_influencer_id_fkey,
-    public.influencer_notifications_influencer_id_fkey deferred;
+  -- live products before their counters, in the lock order). For the rest of the transaction
+  -- references are checked at once, which is only earlier, never weaker.
+  set constraints all immediate;
 
   -- Phase 2: the shared rows, last. A live line takes its units from its live product's sales
   -- counter, the one row all its buyers queue on. The update re-checks on the latest version of
