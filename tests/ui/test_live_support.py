@@ -26,7 +26,7 @@ from studio.ui.screens.live.control_room import LiveScreen
 from studio.ui.sync_bridge import SyncBridge
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "schema"))
-import factories as f  # noqa: E402
+import factories as f
 
 FAST = {"retry_base": 0.01, "retry_cap": 0.05, "poll_interval": 3600.0}
 SYNC_TIMEOUT = 120.0

@@ -86,9 +86,17 @@ class LiveScreen(QWidget):
         monitors = QTabWidget()
         monitors.addTab(self.viewers, "Viewers")
         monitors.addTab(self.sales, "Sales")
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.chat)
-        right.addWidget(monitors)
+        monitor_split = QSplitter(Qt.Orientation.Vertical)
+        monitor_split.addWidget(self.chat)
+        monitor_split.addWidget(monitors)
+        monitor_split.setChildrenCollapsible(False)
+        # The monitors need more height than a 720-pixel window leaves: they scroll, the
+        # window keeps its size.
+        right = QScrollArea()
+        right.setWidgetResizable(True)
+        right.setFrameShape(QScrollArea.Shape.NoFrame)
+        right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.setWidget(monitor_split)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget in (self.queue, centre_scroll, right):
             self.splitter.addWidget(widget)
@@ -356,7 +364,8 @@ class LiveScreen(QWidget):
         started = self.room.started_at()
         if session is not None and session.state is ShowState.LIVE and started is not None:
             now = session.clock.now(datetime.now(UTC))
-            self.header.elapsed.setText(f"⏱ {elapsed_text((now - started).total_seconds())}")
+            self.header.elapsed.setText(
+                f"Elapsed {elapsed_text((now - started).total_seconds())}")
         else:
             self.header.elapsed.setText("")
         flash = session.flash if session else None

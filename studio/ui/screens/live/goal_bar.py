@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from studio.core.money import format_money
 from studio.session.live_metrics import SALES_GOALS, GoalProgress
@@ -69,18 +69,24 @@ class GoalBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("liveGoalBar")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("Goal")
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.text = QLabel("No sales goal for this period")
+        self.text.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
-        self.bar.setMinimumWidth(80)
-        self.text = QLabel("No sales goal for this period")
-        self.text.setWordWrap(True)
-        layout.addWidget(self.title)
-        layout.addWidget(self.bar, 1)
-        layout.addWidget(self.text, 2)
+        self.bar.setAccessibleName("Goal progress")
+        words = QHBoxLayout()
+        words.setContentsMargins(0, 0, 0, 0)
+        words.addWidget(self.title)
+        words.addWidget(self.text, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(words)
+        layout.addWidget(self.bar)
 
     def show_progress(self, progress: GoalProgress | None, period: str | None) -> None:
         if progress is None:
@@ -88,6 +94,6 @@ class GoalBar(QWidget):
             self.bar.setValue(0)
             self.text.setText("No sales goal for this period")
             return
-        self.title.setText(progress.title or "Goal")
+        self.title.setText(f"{progress.title or 'Goal'}:")
         self.bar.setValue(int(progress.percent * 10))
         self.text.setText(goal_text(progress, period))

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 # Cache tables whose changes move the control room's figures.
 FIGURE_TABLES = frozenset({"live_products", "order_items", "influencer_goals",
                            "live_stream_sessions"})
-# Of those, the ones after which the server's view of the lineup (prices, flash) is re-read.
-SESSION_TABLES = frozenset({"live_products", "live_stream_sessions"})
+# Of those, the ones after which the server's view of the lineup is re-read. A sale counts on
+# the server's sales counter first; reading show_live_stats publishes it to the lineup rows.
+SESSION_TABLES = frozenset({"live_products", "live_stream_sessions", "order_items"})
 
 
 class _Rows:
@@ -96,6 +97,8 @@ class LiveRoom(QObject):
         task = asyncio.ensure_future(self._guarded(work, what, busy))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if asyncio.iscoroutine(work):  # cancelled before it started (closing): no warning
+            task.add_done_callback(lambda _t: work.close())
         return task
 
     async def _guarded(self, work: Awaitable[Any], what: str, busy: bool) -> Any:
@@ -296,8 +299,14 @@ class LiveRoom(QObject):
         return optional_timestamp(self.show_row.get("actual_start"))
 
     def sold_and_allocated(self, live_product_id: str) -> tuple[int, int]:
+        """Units sold (from the show's order lines as they arrive, else the lineup row the
+        server last published) and units allocated."""
         row = self.lineup_rows.get(live_product_id, {})
-        return int(row.get("sold_quantity") or 0), int(row.get("allocated_quantity") or 0)
+        sold = int(row.get("sold_quantity") or 0)
+        metrics = self.metrics
+        if metrics is not None and live_product_id in metrics.units_by_product:
+            sold = metrics.units_by_product[live_product_id]
+        return sold, int(row.get("allocated_quantity") or 0)
 
     def product_revenue(self, live_product_id: str) -> Decimal:
         metrics = self.metrics
