@@ -33,11 +33,11 @@ class ChatMessage:
     kind: ChatKind
     buyer_intent: bool
     question: bool
+    #: chat order: by time sent, then id (the cache's order)
+    key: tuple[str, str] = ("", "")
 
-    @property
-    def key(self) -> tuple[str, str]:
-        """Chat order: by time sent, then id (the cache's order)."""
-        return (self.created_at, self.id)
+    def __post_init__(self) -> None:
+        self.key = (self.created_at, self.id)
 
     @property
     def filtered(self) -> bool:
@@ -66,7 +66,10 @@ class ChatModel(QAbstractListModel):
         self.word_filter: WordFilter | None = None
         self._rows: list[ChatMessage] = []
         self._keys: list[tuple[str, str]] = []
-        self._row_of: dict[str, int] | None = None  # built on demand, dropped on shifts
+        # id -> position counted from a moving base (row = position - base), so trimming the
+        # oldest rows forgets only them; rebuilt on demand after an insert in the middle.
+        self._row_of: dict[str, int] | None = None
+        self._base = 0
 
     # ------------------------------------------------------------------ Qt
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -95,8 +98,9 @@ class ChatModel(QAbstractListModel):
 
     def row_of(self, message_id: str) -> int | None:
         if self._row_of is None:
-            self._row_of = {m.id: i for i, m in enumerate(self._rows)}
-        return self._row_of.get(message_id)
+            self._row_of, self._base = {m.id: i for i, m in enumerate(self._rows)}, 0
+        position = self._row_of.get(message_id)
+        return None if position is None else position - self._base
 
     @property
     def oldest(self) -> ChatMessage | None:
@@ -105,6 +109,13 @@ class ChatModel(QAbstractListModel):
     # ------------------------------------------------------------------ changes
     def classify_rows(self, rows: Iterable[Mapping[str, Any]]) -> list[ChatMessage]:
         return [message_from_row(row, self.word_filter) for row in rows]
+
+    def refilter(self, messages: Sequence[ChatMessage], used: WordFilter | None) -> None:
+        """Messages classified (off the UI thread) with the filter `used`: if the host has
+        changed the words since, classify them again with the current ones."""
+        if used is not self.word_filter:
+            for message in messages:
+                message.kind = classify(message.text, self.word_filter).kind
 
     def add(self, messages: Sequence[ChatMessage], *, trim: bool = True) -> list[ChatMessage]:
         """Put a batch in chat order: one insert when it follows the last row (the usual
@@ -127,13 +138,22 @@ class ChatModel(QAbstractListModel):
             self._keys.insert(at, message.key)
             self._row_of = None
             self.endInsertRows()
+        if trim and len(tail) >= self.capacity:
+            # A catch-up longer than the window: only its end will be kept, so the rows
+            # shown go in one removal and the window's worth comes in one insert.
+            tail = tail[-self.capacity:]
+            if self._rows:
+                self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+                self._rows, self._keys, self._row_of = [], [], None
+                self.endRemoveRows()
         if tail:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(tail) - 1)
             self._rows.extend(tail)
             self._keys.extend(m.key for m in tail)
             if self._row_of is not None:
-                self._row_of.update((m.id, first + i) for i, m in enumerate(tail))
+                base = self._base + first
+                self._row_of.update((m.id, base + i) for i, m in enumerate(tail))
             self.endInsertRows()
         if trim:
             self.trim_oldest()
@@ -157,9 +177,12 @@ class ChatModel(QAbstractListModel):
         if excess <= 0:
             return 0
         self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+        if self._row_of is not None:
+            for message in self._rows[:excess]:
+                del self._row_of[message.id]
+            self._base += excess
         del self._rows[:excess]
         del self._keys[:excess]
-        self._row_of = None
         self.endRemoveRows()
         return excess
 
@@ -170,9 +193,11 @@ class ChatModel(QAbstractListModel):
             return
         first = len(self._rows) - count
         self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
+        if self._row_of is not None:
+            for message in self._rows[first:]:
+                del self._row_of[message.id]
         del self._rows[first:]
         del self._keys[first:]
-        self._row_of = None
         self.endRemoveRows()
 
     def replace_all(self, messages: Sequence[ChatMessage]) -> None:

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, Signal
 
+from studio.core.chat_rules import WordFilter
 from studio.sync.cache import CacheReader
 from studio.ui.context import ScreenContext
-from studio.ui.models.chat_model import ChatMessage, ChatModel
+from studio.ui.models.chat_model import ChatMessage, ChatModel, message_from_row
 
 log = logging.getLogger(__name__)
 CHAT = "live_stream_chat"
@@ -19,6 +20,16 @@ CHAT = "live_stream_chat"
 READ_PAGE = 2_000
 #: Older messages loaded when the host scrolls to the top.
 OLDER_PAGE = 200
+
+
+def read_messages(reader: CacheReader, session_id: str, after_seq: int, limit: int,
+                  latest: bool, word_filter: WordFilter | None
+                  ) -> tuple[int, list[ChatMessage]]:
+    """New chat rows, classified, on the reader thread (the rules' regular expressions then
+    cost the UI thread nothing): the newest sequence number seen and the messages."""
+    seq, rows = reader.show_rows_since(CHAT, session_id, after_seq=after_seq, limit=limit,
+                                       latest=latest)
+    return seq, [message_from_row(row, word_filter) for row in rows]
 
 
 class ChatFeed(QObject):
@@ -102,13 +113,14 @@ class ChatFeed(QObject):
         if session is None:
             return
         first = not self._loaded
-        rows: list[dict] = []
+        messages: list[ChatMessage] = []
         seq = self._seq
+        word_filter = self.model.word_filter
         while True:
             seq, page = await self._ctx.read(
-                CacheReader.show_rows_since, CHAT, session, after_seq=seq,
-                limit=self.model.capacity if first else READ_PAGE, latest=first)
-            rows += page
+                read_messages, session, seq, self.model.capacity if first else READ_PAGE,
+                first, word_filter)
+            messages += page
             if first or len(page) < READ_PAGE:
                 break
         oldest = self.model.oldest
@@ -117,7 +129,7 @@ class ChatFeed(QObject):
         if generation != self._generation:
             return  # the monitor moved to another show meanwhile
         self._seq, self._loaded = seq, True
-        messages = self.model.classify_rows(rows)
+        self.model.refilter(messages, word_filter)
         if first:
             self.model.replace_all(messages)
         elif self.paused or self._detached:

@@ -29,6 +29,8 @@ from studio.ui.screens.live.chat_feed import CHAT, ChatFeed
 log = logging.getLogger(__name__)
 #: Pages of older messages read while looking for a question's message.
 FIND_PAGES = 10
+#: Rows laid out per event-loop turn.
+LAYOUT_BATCH = 500
 
 
 def parse_filter_words(text: str) -> list[str]:
@@ -61,7 +63,11 @@ class ChatMonitor(QWidget):
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(ChatDelegate(self.view))
-        self.view.setUniformItemSizes(True)  # fixed rows: layout cost does not grow with rows
+        self.view.setUniformItemSizes(True)  # fixed rows: no size hint per row
+        # The list view lays out every row after an insert (a Python call per row); batched,
+        # that work is spread over event-loop turns instead of stalling one.
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(LAYOUT_BATCH)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAccessibleName("Chat messages")
