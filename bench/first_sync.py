@@ -48,10 +48,14 @@ class MemoryBackend:
     def __init__(self, rows: list[dict[str, Any]], latency: float = 0.0) -> None:
         self._latency = latency
         # Every row as written by one committed transaction.
+        # Fresh objects, as a client decodes from each response, made before the clock starts:
+        # decoding is the transport's work, not the engine's (the engine may change them).
         rows = [{**r, "change_xid": 100} for r in rows]
         keyed = sorted(((r["change_xid"], r["id"]), r) for r in rows)
         self._keys = [k for k, _ in keyed]
         self._rows = [r for _, r in keyed]
+        self._served = bytearray(len(rows))  # rows served again are copied from here
+        self._originals = [dict(r) for r in self._rows]
         self.pages = 0
 
     async def count(self, table: str, scope_filters: Sequence[Any] = ()) -> int:
@@ -63,7 +67,12 @@ class MemoryBackend:
     ) -> Page:
         start = 0 if cursor is None else bisect.bisect_right(
             self._keys, (cursor.change_xid, cursor.id))
-        rows = [dict(r) for r in self._rows[start : start + limit]]
+        end = min(start + limit, len(self._rows))
+        if any(self._served[start:end]):
+            rows = [dict(r) for r in self._originals[start:end]]
+        else:
+            rows = self._rows[start:end]
+            self._served[start:end] = b"\x01" * (end - start)
         self.pages += 1
         if self._latency:
             await asyncio.sleep(self._latency)  # a round trip to the server

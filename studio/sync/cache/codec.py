@@ -234,14 +234,15 @@ def to_cache_column(column: Column, values: list[Any]) -> list[Any]:
         if column.choices and not set(values) <= set(column.choices) | {None}:
             return [to_cache(column, value) for value in values]
         return values  # bools bind as 0/1
-    # filter(None, ...) skips the NULLs, and with them "": that one is checked apart.
-    if kind is Kind.UUID and types <= {str} and "" not in values and all(
-        map(_UUID_RE.fullmatch, filter(None, values))
-    ):
+    if kind is Kind.UUID and types <= {str} and _all_uuids([v for v in values if v is not None]):
         return values
     if kind is Kind.TIMESTAMP and types <= {str}:
+        # filter(None, ...) skips the NULLs, and with them "": that one is checked apart.
         if "" not in values and all(map(_TS_CANONICAL_RE.fullmatch, filter(None, values))):
             return values
+        if _all_postgrest_utc([v for v in values if v is not None and len(v) == _PG_TS_WIDTH]):
+            return [None if v is None else v[:26] + "Z" if len(v) == _PG_TS_WIDTH
+                    else timestamp_text(v) for v in values]
         return [None if value is None else timestamp_text(value) for value in values]
     if kind is Kind.TEXT_LIST and types <= {list}:
         items = list(chain.from_iterable(filter(None, values)))
@@ -259,6 +260,47 @@ def to_cache_column(column: Column, values: list[Any]) -> list[Any]:
 
 
 _PLAIN_TYPES: Final = {Kind.TEXT: {str}, Kind.INT: {int}, Kind.BOOL: {bool}}
+_HEX_DIGITS: Final = b"0123456789abcdef"
+_DIGITS: Final = b"0123456789"
+# PostgREST's full-precision UTC timestamp: "YYYY-MM-DDTHH:MM:SS.ffffff+00:00".
+_PG_TS_WIDTH: Final = 32
+_PG_TS_FIXED: Final = {4: b"-", 7: b"-", 10: b"T", 13: b":", 16: b":", 19: b".", 26: b"+",
+                       27: b"0", 28: b"0", 29: b":", 30: b"0", 31: b"0"}
+
+
+def _all_uuids(values: list[str]) -> bool:
+    """Whether every text is a lowercase hyphenated uuid, checked with whole-column byte scans
+    (the first sync's hot path; `_UUID_RE` per value is four times slower)."""
+    if not values:
+        return True
+    if set(map(len, values)) != {36}:
+        return False
+    try:
+        data = "".join(values).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    dashes = b"-" * len(values)
+    # Hyphens at their four places and nothing but hex digits elsewhere.
+    return all(data[i::36] == dashes for i in (8, 13, 18, 23)) and (
+        data.translate(None, _HEX_DIGITS) == dashes * 4
+    )
+
+
+def _all_postgrest_utc(values: list[str]) -> bool:
+    """Whether every text (each `_PG_TS_WIDTH` long) is PostgREST's full-precision UTC
+    timestamp, checked with whole-column byte scans, as `_all_uuids`."""
+    if not values:
+        return True
+    try:
+        data = "".join(values).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    count = len(values)
+    if len(data) != count * _PG_TS_WIDTH:
+        return False
+    if any(data[i::_PG_TS_WIDTH] != char * count for i, char in _PG_TS_FIXED.items()):
+        return False
+    return data.translate(None, _DIGITS) == b"--T::.+:" * count
 
 
 def to_server(column: Column, value: Any) -> Any:

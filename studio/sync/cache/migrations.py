@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from studio.sync.cache.ddl_v1 import V1_SCHEMA
 from studio.sync.cache.ddl_v2 import V2_SCHEMA
 from studio.sync.cache.ddl_v3 import V3_SCHEMA
+from studio.sync.cache.ddl_v4 import V4_SCHEMA
 from studio.sync.cache.errors import CacheError, CacheVersionError
 
 # Marks a file as a studio cache ("SSTC"), so a stray SQLite file is never migrated.
@@ -33,6 +34,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "catalog search: stable product rowids and an FTS5 index", V2_SCHEMA),
     Migration(3, "sync protocol: row versions, commit-order cursors, batches, conflicts",
               V3_SCHEMA),
+    Migration(4, "a product's id is unique through a named index (dropped for bulk loads)",
+              V4_SCHEMA),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -109,6 +109,10 @@ class OutboxOperations:
     def transaction(self) -> AbstractContextManager[sa.Connection]:
         raise NotImplementedError
 
+    def _keyed(self, table: str) -> None:
+        """Make sure rows of `table` can be looked up by id (see CacheStore)."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ adding operations
     def enqueue(self, op: Operation, *, batch_id: str | None = None) -> OutboxEntry:
         """Queue an operation with no local effect. The same op_id again is a no-op."""
@@ -129,6 +133,7 @@ class OutboxOperations:
             existing = self._existing(op, prepared)
             if existing is not None:
                 return existing
+            self._keyed(prepared.spec.name)
             before = read_image(self._conn, prepared.spec, prepared.row_id)
             after = None
             if op.kind == "upsert":
@@ -347,6 +352,7 @@ class OutboxOperations:
             "SELECT id, kind, payload FROM outbox WHERE target = ? AND row_id = ?"
             " AND status IN ('pending', 'in_flight') AND id > ? ORDER BY id",
             (spec.name, row_id, after_seq)).all()
+        self._keyed(spec.name)
         image = base
         for seq, kind, payload in ops:
             self._conn.exec_driver_sql(

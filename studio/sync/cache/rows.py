@@ -160,6 +160,14 @@ def upsert_sql(table: str) -> str:
     return str(compiled)
 
 
+@cache
+def insert_sql(table: str) -> str:
+    """A plain INSERT of every column, positional in storage order (bulk loads append)."""
+    columns = TABLES[table].column_names
+    marks = ", ".join("?" * len(columns))
+    return f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608
+
+
 def read_image(conn: sa.Connection, spec: TableSpec, row_id: str) -> Image | None:
     table = SA_TABLES[spec.name]
     columns = [table.c[name] for name in spec.column_names]

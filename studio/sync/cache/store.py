@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from studio.sync.cache.rows import (
     convert_rows,
     diagnose,
     image_from_params,
+    insert_sql,
     now_text,
     read_image,
     upsert_sql,
@@ -29,7 +31,7 @@ from studio.sync.cache.tables import FTS_TABLES, SA_TABLES, TableSpec, table_spe
 # maintenance and rebuilds both once, in the same transaction.
 BULK_THRESHOLD = 500
 CHECKPOINT_PAGES = 1_000  # SQLite's default
-BULK_CHECKPOINT_PAGES = 10_000
+BULK_CHECKPOINT_PAGES = 0  # none while loading (see begin_bulk_load)
 _FTS_REBUILD = {"products": "INSERT INTO products_fts (products_fts) VALUES ('rebuild')"}
 _FTS_HASHSIZE = {
     "products_fts": "INSERT INTO products_fts (products_fts, rank) VALUES ('hashsize', 33554432)"
@@ -38,6 +40,14 @@ _DEFERRED_INDEXES = "deferred_indexes"
 # Errors that mean "these values do not fit", as opposed to I/O or locking trouble.
 _DATA_ERRORS = (sa.exc.IntegrityError, sa.exc.InterfaceError, sa.exc.ProgrammingError,
                 OverflowError)
+
+
+_CREATED_NAME = re.compile(
+    r'\s*CREATE\s+(?:UNIQUE\s+)?(?:INDEX|TRIGGER)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+
+
+def _is_unique_index(sql: str) -> bool:
+    return re.match(r"\s*CREATE\s+UNIQUE\s+INDEX", sql, re.IGNORECASE) is not None
 
 
 def _is_secondary_index(sql: str) -> bool:
@@ -66,6 +76,9 @@ class CacheStore(ConflictOperations):
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
         self._changed: set[str] = set()
+        # Tables inside a bulk load whose unique key index is dropped: rows are appended and
+        # anything that looks a row up by id restores the key first (see `_keyed`).
+        self._keyless: set[str] = set()
 
     @property
     def connection(self) -> sa.Connection:
@@ -110,9 +123,10 @@ class CacheStore(ConflictOperations):
         engine converts pages off the writer thread, while the previous ones are stored)."""
         spec = table_spec(table)
         width = len(spec.columns)
-        if not isinstance(params, list | tuple) or any(
-            not isinstance(p, tuple) or len(p) != width for p in params
-        ):
+        # Whole-list checks at C speed: this runs for every page of a first sync.
+        if not isinstance(params, list | tuple) or (params and (
+            set(map(type, params)) != {tuple} or set(map(len, params)) != {width}
+        )):
             raise CacheDataError(f"{spec.name}: converted rows must be tuples of {width} values")
         if not params:
             return 0
@@ -129,15 +143,24 @@ class CacheStore(ConflictOperations):
             protected = self._protected_ids(spec.name)
             if protected:
                 mine = [p for p in params if p[0] in protected]
+                if mine:
+                    self._keyed(spec.name)
                 params = [p for p in params if p[0] not in protected]
                 for row in mine:
                     self._rebase_row(spec, row[0], image_from_params(spec, row))
+            if spec.name in self._keyless:
+                # Appended; a row read twice keeps its last version when the key is restored.
+                if params:
+                    self._conn.exec_driver_sql(insert_sql(spec.name), params)
+                self._changed.add(spec.name)
+                return
             bulk = (len(params) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
                     and self._is_empty(spec))
             if bulk:
                 self.begin_bulk_load(spec.name)
             if params:
-                self._conn.exec_driver_sql(upsert_sql(spec.name), params)
+                statement = insert_sql if spec.name in self._keyless else upsert_sql
+                self._conn.exec_driver_sql(statement(spec.name), params)
             if bulk:
                 self.finish_bulk_load(spec.name)
         self._changed.add(spec.name)
@@ -147,6 +170,7 @@ class CacheStore(ConflictOperations):
         spec = table_spec(table)
         row_ids = validate_ids(spec, list(ids))
         with self.transaction():
+            self._keyed(spec.name)
             self._retire_refused(spec.name, row_ids)
             protected = self._protected_ids(spec.name)
             removed = 0
@@ -174,6 +198,7 @@ class CacheStore(ConflictOperations):
         conditions = [self._scope_condition(spec, sa_table, name, value)
                       for name, value in (scope or {}).items()]
         with self.transaction():
+            self._keyed(spec.name)
             self._conn.exec_driver_sql(
                 "CREATE TEMP TABLE IF NOT EXISTS present_ids (id TEXT PRIMARY KEY)")
             self._conn.exec_driver_sql("DELETE FROM temp.present_ids")
@@ -255,8 +280,10 @@ class CacheStore(ConflictOperations):
             for kind, name, _ in objects:
                 keyword = "INDEX" if kind == "index" else "TRIGGER"
                 self._conn.exec_driver_sql(f'DROP {keyword} "{name}"')
-            # Checkpoint less often while loading: pages rewritten page after page are then
-            # copied back to the database file once rather than at every few pages.
+            if any(_is_unique_index(sql) for _, _, sql in objects):
+                self._keyless.add(spec.name)
+            # No checkpoints while loading: pages rewritten page after page are copied back to
+            # the database file once, at the end (a checkpoint waits for the disk).
             self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES:d}")
 
     def finish_bulk_load(self, table: str, *, search_index: bool = True) -> bool:
@@ -269,15 +296,15 @@ class CacheStore(ConflictOperations):
         """
         spec = table_spec(table)
         with self.transaction():
-            saved = self.get_meta(f"bulk_load:{spec.name}")
-            if saved is None:
+            if self.get_meta(f"bulk_load:{spec.name}") is None:
                 return False
+            self._restore_keys(spec.name)  # first: removing duplicates must not fire triggers
             deferred: list[str] = []
-            for sql in json.loads(saved):
+            for sql in json.loads(self.get_meta(f"bulk_load:{spec.name}") or "[]"):
                 if not search_index and spec.name in FTS_TABLES and _is_secondary_index(sql):
                     deferred.append(sql)
                 else:
-                    self._conn.exec_driver_sql(sql)
+                    self._create(sql)
             if spec.name in FTS_TABLES:
                 if search_index:
                     self._rebuild_fts(spec.name)
@@ -285,7 +312,10 @@ class CacheStore(ConflictOperations):
                     self._defer_indexes(spec.name, deferred)
                     self.set_meta(SEARCH_INDEX_PENDING, now_text())
             self.delete_meta(f"bulk_load:{spec.name}")
-            self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES:d}")
+            if search_index or spec.name not in FTS_TABLES:
+                self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES:d}")
+            # Otherwise the log is copied into the database file once the search index is
+            # built, not before the table is browsable.
         self._changed.add(spec.name)
         return True
 
@@ -309,12 +339,55 @@ class CacheStore(ConflictOperations):
                 return False
             key = f"{_DEFERRED_INDEXES}:{spec.name}"
             for sql in json.loads(self.get_meta(key) or "[]"):
-                self._conn.exec_driver_sql(sql)
+                self._create(sql)
             self.delete_meta(key)
             self._rebuild_fts(spec.name)
             self.delete_meta(SEARCH_INDEX_PENDING)
+            # The commit of this transaction checkpoints what the bulk load wrote.
+            self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES:d}")
         self._changed.add(spec.name)
         return True
+
+    def _keyed(self, table: str) -> None:
+        """Restore the unique key of a table inside a bulk load before a row is looked up by
+        id (a local edit, a deletion, a rebase): those need one row per id, found fast."""
+        if table in self._keyless:
+            self._restore_keys(table)
+
+    def _restore_keys(self, table: str) -> None:
+        """Build the unique indexes a bulk load dropped, keeping the last version of a row
+        appended twice; they leave the bulk load's list of what to recreate."""
+        key = f"bulk_load:{table}"
+        saved = json.loads(self.get_meta(key) or "[]")
+        keys = [sql for sql in saved if _is_unique_index(sql)]
+        for sql in keys:
+            if self._exists(sql):
+                continue
+            try:
+                with self._conn.begin_nested():
+                    self._conn.exec_driver_sql(sql)
+            except sa.exc.IntegrityError:
+                # Rows appended in pull order: the newest copy of a row has the largest pk.
+                self._conn.exec_driver_sql(
+                    f'DELETE FROM "{table}" WHERE pk NOT IN'  # noqa: S608 - a known table
+                    f' (SELECT max(pk) FROM "{table}" GROUP BY id)')
+                self._conn.exec_driver_sql(sql)
+        if keys:
+            self.set_meta(key, json.dumps([sql for sql in saved if sql not in keys]))
+        self._keyless.discard(table)
+
+    def _create(self, sql: str) -> None:
+        """Run a saved CREATE INDEX / TRIGGER unless that object exists (a migration may have
+        created it again since it was saved)."""
+        if not self._exists(sql):
+            self._conn.exec_driver_sql(sql)
+
+    def _exists(self, sql: str) -> bool:
+        match = _CREATED_NAME.match(sql)
+        if match is None:
+            return False
+        return self._conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (match[1],)).first() is not None
 
     def _rebuild_fts(self, table: str) -> None:
         self._tune_fts(FTS_TABLES[table])
