@@ -85,9 +85,10 @@ async def test_purchases_are_real_orders_that_stop_at_the_allocation(conninfo: s
     flash_lines = rows(conninfo, "select count(*) from public.order_items"
                        " where live_product_id = %s and is_flash_price", show.products[0])
     assert flash_lines[0][0] == units[1]  # bought at the flash price
-    all_orders = rows(conninfo, "select count(distinct order_id), sum(quantity) from"
-                      " public.order_items where session_id = %s", show.id)[0]
-    assert progress.orders == all_orders[0] and progress.units == all_orders[1]
+    all_orders = rows(conninfo, "select count(distinct order_id), sum(quantity),"
+                      " sum(line_total) from public.order_items where session_id = %s",
+                      show.id)[0]
+    assert (progress.orders, progress.units, progress.revenue) == all_orders
     # The rush went on after the last unit: the server refused those buyers.
     assert progress.refusals.get(("buy", "sold out"), 0) > 0
     assert progress.buys_tried == progress.orders + progress.refused("buy")

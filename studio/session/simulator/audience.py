@@ -318,10 +318,11 @@ class Audience:
         if refused is not None:
             self._count("buy", [refused])
             return
-        order: dict[str, Any] = _json(result)
+        items: list[dict[str, Any]] = _json(result).get("items", [])
         self._tally.orders += 1
-        self._tally.units += sum(int(i["quantity"]) for i in order.get("items", []))
-        self._tally.revenue += Decimal(str(order.get("total_amount", "0")))
+        self._tally.units += sum(int(i["quantity"]) for i in items)
+        # What the show earns, as its figures count it: line totals (no tax or shipping).
+        self._tally.revenue += sum((Decimal(str(i["line_total"])) for i in items), Decimal(0))
 
     # -------------------------------------------------------------------------- cleaning
     async def _clean_up(self, control: Lane) -> None:
