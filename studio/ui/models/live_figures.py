@@ -102,14 +102,17 @@ class FiguresSource:
                 batch.append((SESSIONS, row))
         if LIVE_PRODUCTS in wanted:  # a lineup is a few dozen rows: read it whole
             batch += [(LIVE_PRODUCTS, row) for row in reader.lineup(self.session_id)]
-        for table in (VIEWERS, ORDER_ITEMS):
-            if table in wanted:
-                batch += [(table, row) for row in self._changed(reader, table)]
+        if VIEWERS in wanted:
+            batch += [(VIEWERS, row) for row in _viewer_events(self._changed(reader, VIEWERS))]
+        if ORDER_ITEMS in wanted:
+            batch += [(ORDER_ITEMS, row) for row, _new in self._changed(reader, ORDER_ITEMS)]
         self.rows_read += len(batch)
         update = self.metrics.apply(batch)
         return snapshot_of(self.metrics, update.new_sales)
 
-    def _changed(self, reader: CacheReader, table: str) -> list[Mapping[str, Any]]:
+    def _changed(self, reader: CacheReader, table: str
+                 ) -> list[tuple[Mapping[str, Any], bool]]:
+        """Rows of `table` that changed since the last read, each with whether it is new."""
         newest = self._newest[table]
         since = None if newest is None else _stamp(newest - UPDATE_GRACE)
         seq, rows = reader.show_rows_since(table, self.session_id, after_seq=self._seq[table],
@@ -118,15 +121,31 @@ class FiguresSource:
         changed = []
         for row in rows:
             key, text = f"{table}:{row['id']}", str(row.get("updated_at"))
-            if self._stamps.get(key) == text:
+            known = self._stamps.get(key)
+            if known == text:
                 continue
             self._stamps[key] = text
-            changed.append(row)
+            changed.append((row, known is None))
             stamp = optional_timestamp(row.get("updated_at"))
             if stamp is not None and (newest is None or stamp > newest):
                 newest = stamp
         self._newest[table] = newest
         return changed
+
+
+def _viewer_events(rows: Iterable[tuple[Mapping[str, Any], bool]]
+                   ) -> list[Mapping[str, Any]]:
+    """Presences in the order things happened: a presence first seen already closed (the
+    first load, or a catch-up after a reconnect) also counts as open from its join until its
+    leave, so the peak and the chart include it; then joins and leaves by their time."""
+    events: list[tuple[str, int, Mapping[str, Any]]] = []
+    for row, new in rows:
+        joined, left = str(row.get("joined_at") or ""), row.get("left_at")
+        if left is not None and new:
+            events.append((joined, 0, {**row, "left_at": None}))
+        events.append((joined if left is None else str(left), 1, row))
+    events.sort(key=lambda event: (event[0], event[1]))
+    return [row for _at, _order, row in events]
 
 
 def _stamp(moment: datetime) -> str:
