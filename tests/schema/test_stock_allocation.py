@@ -167,3 +167,37 @@ def test_show_figures_wait_in_the_counters_until_the_show_ends(
     assert conn.execute("select total_orders, total_units, total_revenue"
                         " from public.live_stream_sessions where id = %s",
                         (show.session_id,)).fetchone() == (2, 5, Decimal("45.00"))
+
+
+def test_an_edit_uses_the_counter_not_the_published_row(conn: psycopg.Connection) -> None:
+    """Sales not yet published still count: an allocation below them is refused and changes
+    nothing; an accepted edit leaves the row with the counter's figures (here: sold out)."""
+    show = build_show(conn, live_price="10.00", allocated=10)
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 3})
+    checkout(conn, show.customer)
+    assert one(conn, "select sold_quantity from public.live_products where id = %s",
+               (show.live_product_id,)) == 0  # not published yet
+
+    with unchanged(conn):
+        err = refused(conn, show.host.user_id, "update public.live_products"
+                      " set allocated_quantity = 2 where id = %s", (show.live_product_id,))
+    assert_refused(err, "23514", "live_products_sold_within_allocation")
+    as_host(conn, show, "update public.live_products set allocated_quantity = 3 where id = %s",
+            show.live_product_id)
+    assert conn.execute("select sold_quantity, revenue, status from public.live_products"
+                        " where id = %s", (show.live_product_id,)).fetchone() == (
+                            3, Decimal("30.00"), "sold_out")
+
+
+def test_a_sold_count_set_directly_becomes_the_counter(conn: psycopg.Connection) -> None:
+    """An administrator's correction of sold_quantity is what checkout sells against."""
+    show = build_show(conn, allocated=5)
+    conn.execute("update public.live_products set sold_quantity = 4 where id = %s",
+                 (show.live_product_id,))
+    assert one(conn, "select sold from private.live_sales where live_product_id = %s",
+               (show.live_product_id,)) == 4
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 2})
+    with unchanged(conn):
+        err = refused(conn, show.customer.user_id, "select public.checkout(%s)",
+                      (str(uuid.uuid4()),))
+    assert_refused(err, "23514", "Sold out")
