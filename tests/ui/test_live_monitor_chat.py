@@ -69,6 +69,22 @@ def test_a_burst_grows_the_model_batch_by_batch_in_order_without_a_reset(
     assert len(events.events) <= 10  # one insert per read, not per message
 
 
+def test_a_message_sent_earlier_but_stored_later_takes_its_place_in_order(
+        qtbot: Any, qtmodeltester: Any, run: Any, fake_context: Any) -> None:
+    monitor, ctx = make_monitor(qtbot, fake_context, chat_rows(0, 10))
+    monitor.follow(SHOW)
+    run(monitor.feed.idle())
+    qtmodeltester.check(monitor.model)
+    events = Recorder(monitor.model)
+
+    # a reconnect's catch-up: stored after message 9, sent between messages 4 and 5
+    ctx.insert("live_stream_chat", [chat_row(50, "late one", seconds=0.045)])
+    qtbot.waitUntil(lambda: monitor.model.rowCount() == 11)
+
+    assert texts(monitor.model)[4:7] == ["message number 4", "late one", "message number 5"]
+    assert events.events == [("insert", 5, 5)]
+
+
 def test_the_model_keeps_a_capped_window_and_trims_the_oldest_in_one_removal(
         qtbot: Any, qtmodeltester: Any, run: Any, fake_context: Any) -> None:
     monitor, ctx = make_monitor(qtbot, fake_context, capacity=1_500)

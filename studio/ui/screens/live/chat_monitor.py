@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QSplitter,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 FIND_PAGES = 10
 #: Rows laid out per event-loop turn.
 LAYOUT_BATCH = 500
+#: Messages the chat shows at least, and question lines the queue shows at most.
+CHAT_MIN_ROWS = 5
+QUESTION_MAX_LINES = 6
 
 
 def parse_filter_words(text: str) -> list[str]:
@@ -136,6 +140,13 @@ class ChatMonitor(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.filter_edit)
         layout.addWidget(splitter, 1)
+        # The chat gets the height: at least a few messages; the queue a few lines at most.
+        row = self.view.itemDelegate().sizeHint(_options(self.view), QModelIndex())
+        self.view.setMinimumHeight(row.height() * CHAT_MIN_ROWS + 4)
+        line = self.questions_view.fontMetrics().height() + 2
+        self.questions_view.setMinimumHeight(line * 2 + 6)
+        self.questions_view.setMaximumHeight(line * QUESTION_MAX_LINES + 6)
+        splitter.setCollapsible(0, False)
         self._count_questions()
         self._update_actions()
 
@@ -289,6 +300,12 @@ class ChatMonitor(QWidget):
 
 _DONE = {("is_pinned", True): "pinned", ("is_pinned", False): "unpinned",
          ("is_hidden", True): "hidden from viewers", ("is_hidden", False): "shown again"}
+
+
+def _options(view: QListView) -> QStyleOptionViewItem:
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    return option
 
 
 def _verb(column: str, value: bool) -> str:
