@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -93,8 +94,8 @@ class Audience:
     # ------------------------------------------------------------------------- public API
     @property
     def progress(self) -> AudienceProgress:
-        """What the audience has done so far (call it on the event loop's thread)."""
-        now = self._ended_at or (asyncio.get_running_loop().time() if self._begun else 0.0)
+        """What the audience has done so far (read it on the event loop's thread)."""
+        now = self._ended_at or time.monotonic()
         t = self._tally
         return AudienceProgress(
             state=self._state,
@@ -120,7 +121,7 @@ class Audience:
             self.show = await control.call(self._prepare)
             if not self._stop.is_set():  # unless stopped while preparing
                 self._state = "running"
-                self._begun = asyncio.get_running_loop().time()
+                self._begun = time.monotonic()
                 await self._play(control)
         except (psycopg.OperationalError, psycopg.InterfaceError) as e:
             self._error = f"lost the connection to the local database: {_first_line(e)}"
@@ -128,7 +129,7 @@ class Audience:
         finally:
             self._state = "stopping"
             if self._begun:
-                self._ended_at = asyncio.get_running_loop().time()
+                self._ended_at = time.monotonic()
             cleaning = asyncio.create_task(self._clean_up(control))
             # A second cancel (an impatient caller) must not leave connections open.
             try:
@@ -208,7 +209,7 @@ class Audience:
                     await sending
                 sending = current
                 self._tally.steps += 1
-                self._lag_s = max(0.0, (loop.time() - self._begun) - self._tally.steps * TICK_S)
+                self._lag_s = max(0.0, time.monotonic() - self._begun - self._tally.steps * TICK_S)
                 if loop.time() - last_report >= self._progress_every_s:
                     last_report = loop.time()
                     self._report()
