@@ -287,6 +287,12 @@ def test_buyer_intent_is_marked_and_questions_are_queued_until_answered(
     assert monitor.questions.question(0).answered
     assert "1 open" in monitor.questions_label.text()
 
+    hidden = next(m for m in monitor.model.messages() if m.text == "does it come in green?")
+    assert run(monitor.set_flag(hidden.id, "is_hidden", True))
+    assert [monitor.questions.question(i).text for i in range(monitor.questions.rowCount())
+            ] == ["what fabric is it?"]
+    assert "0 open" in monitor.questions_label.text()
+
 
 def test_following_another_show_starts_over_and_ignores_the_first(
         qtbot: Any, run: Any, fake_context: Any) -> None:

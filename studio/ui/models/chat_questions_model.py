@@ -93,6 +93,17 @@ class QuestionsModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index)
 
+    def discard(self, message_id: str) -> bool:
+        """Take a question out of the queue (its message was hidden from viewers)."""
+        if message_id not in self._ids:
+            return False
+        row = next(i for i, q in enumerate(self._rows) if q.message_id == message_id)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self._ids.discard(message_id)
+        self.endRemoveRows()
+        return True
+
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()

@@ -243,6 +243,8 @@ class ChatMonitor(QWidget):
             self.model.set_flags(message_id, pinned=value)
         else:
             self.model.set_flags(message_id, hidden=value)
+            if value:  # a hidden question is not one to answer on air
+                self.questions.discard(message_id)
         self.status.setText(f"Message {_DONE[column, value]}")
         return True
 
