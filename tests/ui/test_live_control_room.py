@@ -10,9 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from test_live_support import LiveWorld, live_world, open_room
 
+from studio.app import Studio
+from studio.core.paths import app_paths
+from studio.core.settings import Settings
+from studio.ui.actions import ActionRegistry
 from studio.ui.screens.live.control_room import LiveScreen
 from studio.ui.screens.live.lineup_queue import QueueRow
 from studio.ui.screens.live.live_keys import LIVE_KEYS
+from studio.ui.screens.live.monitor_panels import ChatMonitor, SalesPanel, ViewersPanel
 from studio.ui.screens.live.report_dialog import ShowReportDialog
 
 __all__ = ["live_world", "open_room"]
@@ -210,3 +215,68 @@ def test_after_a_restart_the_room_reopens_on_the_live_show(
     assert screen.room.session.session_id == live_world.session_id
     assert screen.header.state.text() == "● LIVE"
     assert screen.header.picker.currentData() == live_world.session_id
+
+
+def test_the_monitor_panels_follow_the_open_show(
+        qtbot, run, live_world, open_room, monkeypatch) -> None:
+    followed: list[tuple[str, str | None]] = []
+    for cls in (ChatMonitor, ViewersPanel, SalesPanel):
+        monkeypatch.setattr(cls, "follow", lambda self, sid, name=cls.__name__:
+                            followed.append((name, sid)))
+    screen = open_room()
+    assert sorted(followed) == sorted((name, live_world.session_id) for name in
+                                      ("ChatMonitor", "ViewersPanel", "SalesPanel"))
+    screen.close()
+    assert followed[-3:] == [("ChatMonitor", None), ("ViewersPanel", None),
+                             ("SalesPanel", None)]
+
+
+def test_without_a_show_server_nothing_is_offered_and_opening_says_why(
+        qtbot, run, fake_context) -> None:
+    screen = LiveScreen(fake_context(), ActionRegistry())
+    qtbot.addWidget(screen)
+    screen.show()
+    run(screen.wait_idle())
+    assert screen.header.title.text() == "Choose a show"
+    assert not screen.header.rehearse.isVisible()
+    assert not screen.header.go_live.isEnabled() and not screen.header.end.isEnabled()
+    screen.open_show("00000000-0000-4000-8300-000000000900")
+    run(screen.wait_idle())
+    assert any("no server to run shows on" in t for t in screen.notices.texts())
+    assert screen.room.session is None
+
+
+class _Opener:
+    """The studio's workspace opener, handing over the test's workspace."""
+
+    def __init__(self, workspace) -> None:
+        self.workspace = workspace
+
+    async def open_local(self, data_dir, *, email=None, password=None, on_progress=None):
+        return self.workspace
+
+    async def open_supabase(self, *args, **kwargs):
+        raise AssertionError("local only")
+
+
+def test_the_studio_starting_with_a_live_show_opens_its_control_room(
+        qtbot, qapp, run, wait_until, live_world) -> None:
+    live_world.owner.execute("update public.live_stream_sessions set status = 'live',"
+                             " actual_start = now() where id = %s", (live_world.session_id,))
+    run(live_world.workspace.engine.sync_now(), timeout=WAIT)
+    studio = Studio(qapp, app_paths(), Settings(), opener=_Opener(live_world.workspace))
+    qtbot.addWidget(studio.window)
+    studio.window.show()
+    try:
+        studio.controller.open_in_background()
+        wait_until(lambda: studio.window.current_nav_id == "live", WAIT)
+        screen = studio.window.screen("live")
+        assert isinstance(screen, LiveScreen)
+        wait_until(lambda: screen.room.session is not None, WAIT)
+        assert screen.room.session.session_id == live_world.session_id
+        wait_until(lambda: screen.header.state.text() == "● LIVE", WAIT)
+        assert screen.ctx.show_server is not None and screen.ctx.follow_show is not None
+    finally:
+        studio.window.set_close_guard(None)
+        studio.controller._detach()
+        studio.theme.deleteLater()

@@ -76,8 +76,9 @@ def test_sales_move_the_card_and_the_goal_bar_and_a_sold_out_product_raises_a_to
     wait_until(lambda: screen.card.stock.text() == "3", WAIT)
 
     buy(run, live_world, item, 1)
-    wait_until(lambda: screen.card.sold.text() == "1", WAIT)
-    assert screen.card.stock.text() == "2" and screen.card.revenue.text() == "$20.00"
+    # The lineup row (published by the server) and the order line may arrive in either order.
+    wait_until(lambda: (screen.card.sold.text(), screen.card.stock.text(),
+                        screen.card.revenue.text()) == ("1", "2", "$20.00"), WAIT)
     wait_until(lambda: screen.goal.text.text() == "$20.00 of $2,000.00 this week", WAIT)
     assert screen.goal.bar.value() == 10  # 1.0 %, in tenths
 
@@ -88,3 +89,42 @@ def test_sales_move_the_card_and_the_goal_bar_and_a_sold_out_product_raises_a_to
     row = screen.queue.row_for(item)
     assert row is not None and row.sold_out and "3 / 3 sold" in row.text()
     wait_until(lambda: screen.goal.text.text() == "$60.00 of $2,000.00 this week", WAIT)
+
+
+def test_reaching_the_goal_raises_a_toast_once(
+        qtbot, run, wait_until, live_world, open_room) -> None:
+    screen: LiveScreen = open_room()
+    qtbot.mouseClick(screen.header.go_live, Qt.MouseButton.LeftButton)
+    wait_until(lambda: status(live_world) == "live", WAIT)
+    run(screen.wait_idle(), timeout=WAIT)
+    live_world.owner.execute("update public.influencer_goals set target_value = 30"
+                             " where id = %s", (live_world.goal_id,))
+    wait_until(lambda: screen.goal.text.text() == "$0.00 of $30.00 this week", WAIT)
+    buy(run, live_world, live_world.items[0], 2)
+    wait_until(lambda: "goal reached" in screen.goal.text.text(), WAIT)
+    assert screen.goal.bar.value() == screen.goal.bar.maximum()
+    wait_until(lambda: any("Goal reached" in t for t in screen.notices.texts()), WAIT)
+    buy(run, live_world, live_world.items[1], 1)
+    wait_until(lambda: screen.goal.text.text().startswith("$75.00 of $30.00"), WAIT)
+    assert sum("Goal reached" in t for t in screen.notices.texts()) == 1
+
+
+def test_a_flash_sale_ends_on_time_with_a_toast_and_the_regular_price(
+        qtbot, run, wait_until, live_world, open_room) -> None:
+    screen: LiveScreen = open_room()
+    qtbot.mouseClick(screen.header.go_live, Qt.MouseButton.LeftButton)
+    wait_until(lambda: status(live_world) == "live", WAIT)
+    run(screen.wait_idle(), timeout=WAIT)
+    item = live_world.items[2]
+    screen.queue.select(item)
+    screen.flash.duration.setCurrentText("Custom…")
+    screen.flash.custom.setValue(10)  # the shortest sale the server allows
+    qtbot.mouseClick(screen.flash.start_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: "left" in screen.flash.countdown.text(), WAIT)
+    assert screen.queue.row_for(item).price.startswith("⚡ $10.00")
+    wait_until(lambda: any("Flash sale on" in t and "ended" in t
+                           for t in screen.notices.texts()), WAIT)
+    assert live_world.one("select flash_ends_at <= now() from public.live_products"
+                          " where id = %s", (item,))
+    wait_until(lambda: screen.queue.row_for(item).price == "$12.50", WAIT)
+    assert screen.flash.countdown.text() == "No flash sale running"

@@ -165,6 +165,8 @@ class LiveScreen(QWidget):
         await self.room.wait_idle()
 
     def closeEvent(self, event: Any) -> None:
+        for panel in (self.chat, self.viewers, self.sales):
+            panel.follow(None)
         self.room.close()
         super().closeEvent(event)
 
@@ -274,8 +276,10 @@ class LiveScreen(QWidget):
                                   progress.steps_planned)
         self.render()
 
-    def _opened(self, _show_id: str) -> None:
+    def _opened(self, show_id: str) -> None:
         self._render_picker()
+        for panel in (self.chat, self.viewers, self.sales):
+            panel.follow(show_id)
         self.queue.setFocus()
 
     def _tick(self) -> None:

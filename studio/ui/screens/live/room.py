@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.show_state import ShowState
@@ -90,6 +91,13 @@ class LiveRoom(QObject):
         self.goal_period: str | None = None
         self._flash_product: str | None = None
         ctx.signals.tables_changed.connect(self._on_tables)
+        # The shell deletes screens (sign-out, another workspace) without closing them: their
+        # actions stop with them.
+        tasks = self._tasks
+        self.destroyed.connect(lambda *_: [task.cancel() for task in list(tasks)])
+
+    def _alive(self) -> bool:
+        return not self._closed and shiboken6.isValid(self)
 
     # ------------------------------------------------------------------ tasks
     def spawn(self, work: Awaitable[Any], what: str = "", *, busy: bool = True) -> asyncio.Task:
@@ -107,14 +115,16 @@ class LiveRoom(QObject):
         try:
             return await work
         except SessionError as exc:
-            if not self._closed:
+            if self._alive():
                 self.refused.emit(exc)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or a lost server: say so, keep the room open
+            if not self._alive():  # the workspace closed under it: nobody to tell
+                log.debug("Control room action %r ended with the screen", what, exc_info=True)
+                return None
             log.exception("Control room action %r failed", what)
-            if not self._closed:
-                self.refused.emit(SessionError(f"{what or 'That'} failed: {exc}"))
+            self.refused.emit(SessionError(f"{what or 'That'} failed: {exc}"))
         finally:
             if busy:
                 self._set_busy(-1, what)
@@ -122,7 +132,7 @@ class LiveRoom(QObject):
 
     def _set_busy(self, step: int, what: str) -> None:
         self._busy = max(self._busy + step, 0)
-        if not self._closed:
+        if self._alive():
             self.busy_changed.emit(self._busy > 0, what if self._busy else "")
 
     @property
@@ -160,8 +170,12 @@ class LiveRoom(QObject):
             return
         running = await find_running_show(_Rows(rows), self.host_id)
         if running is None and self.ctx.show_server is not None:
-            # The cache may not have the show yet (first sync still under way).
-            running = await find_running_show(self.ctx.show_server, self.host_id)
+            # The cache may not have the show yet (first sync still under way). Offline, the
+            # cache's answer stands: nothing to reopen is no news for the host.
+            try:
+                running = await find_running_show(self.ctx.show_server, self.host_id)
+            except SessionError as exc:
+                log.info("Could not ask the server for a running show: %s", exc.message)
         if running is not None:
             self.running_found.emit(str(running["id"]))
             await self.open(str(running["id"]))
