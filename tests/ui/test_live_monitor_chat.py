@@ -102,6 +102,21 @@ def test_the_model_keeps_a_capped_window_and_trims_the_oldest_in_one_removal(
     assert ("remove", 0, 499) in events.events
 
 
+def test_a_burst_far_beyond_the_window_is_shown_in_steps_and_ends_on_the_last_window(
+        qtbot: Any, run: Any, fake_context: Any) -> None:
+    monitor, ctx = make_monitor(qtbot, fake_context, capacity=2_000)
+    monitor.follow(SHOW)
+    run(monitor.feed.idle())
+    events = Recorder(monitor.model)
+
+    ctx.insert("live_stream_chat", chat_rows(0, 12_000))  # one batch: six read pages
+    qtbot.waitUntil(lambda: texts(monitor.model)[-1:] == ["message number 11999"], timeout=20_000)
+
+    assert texts(monitor.model) == [f"message number {n}" for n in range(10_000, 12_000)]
+    assert "reset" not in events.kinds()
+    assert len([e for e in events.events if e[0] == "insert"]) >= 2  # shown in steps
+
+
 def test_first_page_is_the_latest_window_and_scrolling_to_the_top_pages_older_in(
         qtbot: Any, run: Any, fake_context: Any) -> None:
     monitor, ctx = make_monitor(qtbot, fake_context, chat_rows(0, 250), capacity=100)

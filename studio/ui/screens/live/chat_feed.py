@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 CHAT = "live_stream_chat"
 #: Rows read per query while catching up (a burst is read in a few of these).
 READ_PAGE = 2_000
+#: Pages read before the model is updated, when far behind (then reading goes on).
+CATCH_UP_PAGES = 5
 #: Older messages loaded when the host scrolls to the top.
 OLDER_PAGE = 200
 
@@ -116,13 +118,15 @@ class ChatFeed(QObject):
         messages: list[ChatMessage] = []
         seq = self._seq
         word_filter = self.model.word_filter
-        while True:
+        for _page in range(CATCH_UP_PAGES):
             seq, page = await self._ctx.read(
                 read_messages, session, seq, self.model.capacity if first else READ_PAGE,
                 first, word_filter)
             messages += page
             if first or len(page) < READ_PAGE:
                 break
+        else:  # far behind: show this much now, read on right after
+            self._dirty = True
         oldest = self.model.oldest
         since = oldest.created_at if oldest is not None else ""
         flagged = await self._ctx.read(CacheReader.chat_flagged, session, since)
