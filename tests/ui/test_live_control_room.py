@@ -94,6 +94,9 @@ def test_keys_do_nothing_while_typing_in_a_text_field(
     screen.flash.price.setFocus()
     screen.flash.price.clear()
     qtbot.keyClicks(screen.flash.price, "jfnks")
+    qtbot.keyClick(screen.flash.price, Qt.Key.Key_Return)
+    qtbot.keyClick(screen.flash.price, Qt.Key.Key_Down)
+    qtbot.keyClick(screen.flash.custom, Qt.Key.Key_Up)
     run(screen.wait_idle(), timeout=WAIT)
     assert screen.flash.price.text() == "jfnks"
     assert screen.queue.selected_id() == live_world.items[0]

@@ -252,10 +252,7 @@ class LiveScreen(QWidget):
 
     def _busy(self, busy: bool, what: str) -> None:
         self.header.busy.setText(f"◌ {what}…" if busy and what else "")
-        for button in (self.header.go_live, self.header.rehearse, self.header.end,
-                       self.flash.start_button):
-            button.setProperty("busy", busy)
-        self.render()
+        self.render()  # buttons are disabled while an action runs
 
     def _figures(self, update: MetricsUpdate) -> None:
         session = self.room.session

@@ -43,10 +43,10 @@ LIVE_KEYS: tuple[tuple[ActionSpec, tuple[str, ...]], ...] = (
 
 
 def is_text_field(widget: QWidget | None) -> bool:
-    """Whether keys typed now go into text (line edits, spin boxes, editable combos, editors)."""
-    if isinstance(widget, QLineEdit | QAbstractSpinBox | QTextEdit | QPlainTextEdit):
-        return True
-    return isinstance(widget, QComboBox) and widget.isEditable()
+    """Whether keys typed now belong to a field (line edits, spin boxes, editors, and combo
+    boxes, whose arrows and letters choose an entry)."""
+    return isinstance(widget, QLineEdit | QAbstractSpinBox | QTextEdit | QPlainTextEdit
+                      | QComboBox)
 
 
 class LiveKeys:
