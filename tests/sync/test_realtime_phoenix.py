@@ -68,6 +68,8 @@ class Harness:
             backend, cache.writer, plan_for({"host"}, {"host": HOST_ID}),
             request_pull=self._pull, on_status=self.statuses.append, poll_interval=10.0,
             resubscribe_delays=(0.1,),
+            # Long enough that frames pushed one after another share a batch on a busy machine.
+            batch_interval=0.5,
         )
 
     def _pull(self) -> None:
@@ -154,7 +156,8 @@ async def test_changes_become_cache_rows_in_one_batched_notice(harness: Harness)
     await harness.server.change("live_products", "UPDATE", lineup_record(sold_quantity=2),
                                 {"id": ITEM_ID})
     reader = harness.cache.reader
-    await harness.until(lambda: reader.get("live_products", ITEM_ID) is not None)
+    await harness.until(lambda: reader.get("live_products", ITEM_ID) is not None
+                        and reader.get("live_stream_chat", CHAT_ID) is not None)
     item = reader.get("live_products", ITEM_ID)
     assert (item["sold_quantity"], item["live_price_cents"]) == (2, 1999)
     assert reader.get("live_stream_chat", CHAT_ID)["message"] == "I'll take the scarf"
