@@ -88,6 +88,8 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
                           metavar="SECONDS", help=f"default {defaults.duration_s:g}")
     simulate.add_argument("--seed", type=int, default=defaults.seed,
                           help="the same seed plays the same audience")
+    simulate.add_argument("--go-live", action="store_true",
+                          help="start the show first if it is scheduled (as its host would)")
     simulate.add_argument("--data-dir", type=Path, default=None,
                           help="the local server's directory (default: the studio's own)")
     simulate.add_argument("--db-url", default=None,
@@ -255,13 +257,13 @@ def _simulate(args: argparse.Namespace) -> int:
         raise ValueError(f"{LOCAL_ONLY} (the studio is set to a Supabase project; choose the "
                          "local workspace in Settings, or pass --db-url)")
     if args.db_url is not None:
-        return run_in_console(args.db_url, args.show, config, sys.stdout)
+        return run_in_console(args.db_url, args.show, config, sys.stdout, go_live=args.go_live)
     from studio.server.workspace import start_local_workspace
 
     data_dir = (args.data_dir or paths.data_dir / "local-server").expanduser().absolute()
     server, info = start_local_workspace(data_dir)
     try:
-        return run_in_console(info.url, args.show, config, sys.stdout)
+        return run_in_console(info.url, args.show, config, sys.stdout, go_live=args.go_live)
     finally:
         if info.started_here:  # leave the server as it was found
             server.stop()

@@ -130,3 +130,32 @@ def test_ctrl_c_stops_the_audience_cleanly(conninfo: str, tmp_path: Path) -> Non
         others = conn.execute("select count(*) from pg_stat_activity where datname ="
                               " current_database() and pid <> pg_backend_pid()")
         assert others.fetchone()[0] == 0
+
+
+def test_go_live_starts_a_scheduled_show_as_its_host_first(
+    conninfo: str, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    show = make_show(conninfo, status="scheduled")
+    code = main(["simulate", "--db-url", conninfo, "--show", show.id, "--go-live",
+                 "--viewers", "20", "--chat-rate", "5", "--duration", "1"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("The show is live.\n")
+    with db.connect(conninfo, autocommit=True) as conn:
+        status, started = conn.execute("select status::text, actual_start is not null from"
+                                       " public.live_stream_sessions where id = %s",
+                                       (show.id,)).fetchone()
+        _users, chat, presence, _orders = footprint(conn, show.id)
+    assert (status, started) == ("live", True)
+    assert chat > 0 and presence > 0
+
+
+def test_go_live_refuses_a_rehearsal_without_starting_it(
+    conninfo: str, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    show = make_show(conninfo, status="scheduled", rehearsal=True)
+    assert main(["simulate", "--db-url", conninfo, "--show", show.id, "--go-live"]) == 1
+    assert "is a private rehearsal" in capsys.readouterr().err
+    with db.connect(conninfo, autocommit=True) as conn:
+        status = conn.execute("select status::text from public.live_stream_sessions"
+                              " where id = %s", (show.id,)).fetchone()[0]
+    assert status == "scheduled"

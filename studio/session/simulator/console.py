@@ -7,15 +7,28 @@ import contextlib
 import signal
 from typing import TextIO
 
+from studio.server import db
 from studio.session.simulator.audience import Audience
 from studio.session.simulator.config import AudienceConfig
 from studio.session.simulator.progress import AudienceProgress
+from studio.session.simulator.show import check_local, check_show_id
+from studio.session.simulator.show import go_live as start_show
 
 
-def run_in_console(conninfo: str, show_id: str, config: AudienceConfig, out: TextIO) -> int:
+def run_in_console(
+    conninfo: str, show_id: str, config: AudienceConfig, out: TextIO, *, go_live: bool = False
+) -> int:
     """Run an audience until it ends or Ctrl+C; print progress to `out`. Returns the exit
     code: 0 when it finished or was stopped, 1 when it broke off (e.g. lost the server).
-    Raises SimulatorError when the settings, the show or the database are refused."""
+    With `go_live`, a scheduled public show is started first, as its host. Raises
+    SimulatorError when the settings, the show or the database are refused."""
+    config.validate()
+    show_id = check_show_id(show_id)
+    if go_live:
+        with db.connect(conninfo, autocommit=True) as conn:
+            check_local(conn)
+            if start_show(conn, show_id):
+                print("The show is live.", file=out)
     return asyncio.run(_run(conninfo, show_id, config, out))
 
 

@@ -15,6 +15,18 @@ from studio.session.simulator.config import SimulatorError
 from studio.session.simulator.plan import Product, ShowView
 from studio.session.simulator.requests import Request, User, run_one
 
+_HOST = sql.SQL(
+    "select u.id::text, coalesce(u.email, '') from public.live_stream_sessions s"
+    " join public.influencers i on i.id = s.influencer_id join auth.users u on u.id = i.user_id"
+    " where s.id = %s and s.status = 'scheduled' and not s.is_rehearsal"
+)
+
+
+@dataclass(frozen=True)
+class _Host:
+    user_id: str
+    email: str
+
 LOCAL_ONLY = "simulate runs only against the local workspace"
 # Roles every Supabase project has and the local workspace never creates.
 _SUPABASE_ROLES = ("supabase_admin", "supabase_auth_admin", "supabase_storage_admin")
@@ -69,11 +81,6 @@ def find_show(conn: psycopg.Connection, show_id: str) -> ShowInfo:
     if row is None:
         raise SimulatorError(f"no show with id {show_id} in the local workspace")
     show = ShowInfo(show_id, row[0], row[1], row[2])
-    if show.status != "live":
-        hint = " (start it first)" if show.status == "scheduled" else ""
-        raise SimulatorError(
-            f"show {show.title!r} is {show.status}: an audience can only join a live show{hint}"
-        )
     if show.is_rehearsal:
         # The server keeps rehearsals private and sells nothing in them (ACCESS.md): customers
         # can neither see, join, chat in nor buy from one.
@@ -82,7 +89,27 @@ def find_show(conn: psycopg.Connection, show_id: str) -> ShowInfo:
             "buy from it; in the local workspace run it as a public show (the local workspace "
             "is itself the rehearsal)"
         )
+    if show.status != "live":
+        hint = " (start it first)" if show.status == "scheduled" else ""
+        raise SimulatorError(
+            f"show {show.title!r} is {show.status}: an audience can only join a live show{hint}"
+        )
     return show
+
+
+def go_live(conn: psycopg.Connection, show_id: str) -> bool:
+    """Start a scheduled public show as its host would (`start_show` under the host's claims);
+    False when there is nothing to start (the show is not scheduled, or is a rehearsal, which
+    find_show refuses). SimulatorError with the server's reason when it refuses."""
+    with conn.transaction():
+        row = conn.execute(_HOST, (show_id,)).fetchone()
+    if row is None:
+        return False
+    start = (sql.SQL("select public.start_show(%s)::text"), [show_id])
+    _result, refused = run_one(conn, Request(_Host(row[0], row[1]), [start]))
+    if refused is not None:
+        raise SimulatorError(f"the show could not go live: {refused.message}")
+    return True
 
 
 _VIEW = sql.SQL(
