@@ -34,9 +34,9 @@ ORDER_NUMBER = re.compile(r"^SS-\d{6}-\d{6,}$")
 
 
 def counter(conn: psycopg.Connection, live_id: str) -> tuple[int, Decimal]:
-    """A live product's sales counter: the units and revenue checkout has taken."""
-    return conn.execute("select sold, revenue from private.live_sales where live_product_id = %s",
-                        (live_id,)).fetchone()
+    """A live product's sales counter (all its stripes): the units and revenue sold."""
+    return conn.execute("select sum(sold)::int, sum(revenue) from private.live_sales"
+                        " where live_product_id = %s", (live_id,)).fetchone()
 
 
 def published(conn: psycopg.Connection, show: Show) -> tuple[int, str, Decimal]:
@@ -369,7 +369,7 @@ def test_ending_a_show_waits_for_the_buyers_already_queued(conninfo: str) -> Non
         thread.start()
         return thread
 
-    with holder.transaction():  # another buyer holding the product's sales counter
+    with holder.transaction():  # another buyer holding the product's sales counter (all of it)
         holder.execute("select 1 from private.live_sales where live_product_id = %s for update",
                        (show.live_product_id,))
         first = run("first", lambda: checkout(first_conn, show.customer))

@@ -9,9 +9,10 @@
 --    it sold. A refund or failed payment gives its units back to the show's allocation while
 --    the show is on (they can sell again), and to wholesale stock once it is over. So checkout
 --    never updates `products` for a live line: the units it sells are already set aside.
--- 2. Each live product has a private sales counter (private.live_sales): its sold units and
---    revenue, whether it is on sale, its allocation, and the show figures not yet folded into
---    the show row. A sale updates only that row, the last thing checkout does before commit.
+-- 2. Each live product has a private sales counter (private.live_sales, striped over 8 rows):
+--    its sold units and revenue, whether it is on sale, its allocation, and the show figures not
+--    yet folded into the show row. A sale updates only a stripe of it, the last thing checkout
+--    does before commit.
 --    The public figures are published off the hot path: live_products.sold_quantity, revenue
 --    and the sold_out status by show_live_stats() (the control room's poll), when the show ends
 --    or is cancelled, by refunds and by any edit of the row; live_stream_sessions.total_* and
@@ -21,8 +22,8 @@
 --    (private.refresh_host_progress), so a goal reached during a show is reported then.
 --
 -- Lock order shared by every writer (extends the one in the triggers migration): live products
--- (by id) -> live sales counters (by live product id) -> host -> show -> wholesale products
--- (by id) -> goals and achievements.
+-- (by id) -> live sales counters (by live product id, then stripe) -> host -> show -> wholesale
+-- products (by id) -> goals and achievements.
 
 -- ---------------------------------------------------------------------------------------------
 -- 1. Allocations move wholesale stock.
@@ -261,19 +262,27 @@ end
 $$;
 
 -- ---------------------------------------------------------------------------------------------
--- 2. Each live product's sales counter: the one row every buyer of it locks.
+-- 2. Each live product's sales counter: the only rows its buyers lock.
 -- ---------------------------------------------------------------------------------------------
 -- The authoritative sold count of a live product, with what checkout needs to decide a sale
 -- (whether the item is on sale, its allocation) and the show figures its sales have not yet
--- added to the show row. A narrow row with no index on a changing column, no trigger and no
--- reference to it, so a sale updates it in place (heap-only) and holds it only until commit.
+-- added to the show row. Narrow rows with no index on a changing column, no trigger and no
+-- reference to them, so a sale updates one in place (heap-only) and holds it only until commit.
 --
--- live_products.sold_quantity and revenue (and the sold_out status) are published from it:
--- by show_live_stats() (the control room's poll), when the show ends or is cancelled, by
--- refunds, and by every other edit of the row. Readers that must be exact at any moment
--- (show_live_stats, show_state) read the counters themselves.
+-- The counter is striped: 8 rows per live product, each with a share of the allocation. A buyer
+-- takes units from the stripe of its database session while that stripe has more than it needs,
+-- so up to 8 buyers of one product commit at once (and share their WAL flushes); the last units
+-- of each stripe go to a buyer who holds all 8 (see checkout), so the item sells exactly its
+-- allocation and the buyer of its last unit knows it. An item's figures are the sums of its
+-- stripes; how they are spread over the stripes has no meaning.
+--
+-- live_products.sold_quantity and revenue (and the sold_out status) are published from them:
+-- by show_live_stats() (the control room's poll), when the last unit sells, when the show ends
+-- or is cancelled, by refunds, and by every other edit of the row. Readers that must be exact at
+-- any moment (show_live_stats, show_state) read the counters themselves.
 create table private.live_sales (
-  live_product_id uuid primary key references public.live_products (id) on delete cascade,
+  live_product_id uuid not null references public.live_products (id) on delete cascade,
+  stripe       smallint not null check (stripe between 0 and 7),
   on_sale      boolean not null,  -- item active or sold out, show live and public
   allocated    integer not null check (allocated >= 0),
   sold         integer not null check (sold >= 0),
@@ -282,7 +291,8 @@ create table private.live_sales (
   -- (refunds subtract); an order counts once per show, on its first item of that show.
   show_orders  bigint not null default 0,
   show_units   bigint not null default 0,
-  show_revenue numeric(14, 2) not null default 0
+  show_revenue numeric(14, 2) not null default 0,
+  primary key (live_product_id, stripe)
 ) with (fillfactor = 50);  -- room on the page, so updates stay heap-only (HOT)
 
 create function private.live_on_sale(
@@ -295,14 +305,25 @@ as $$
      where s.id = p_session_id and s.status = 'live' and not s.is_rehearsal)
 $$;
 
+-- Stripe k's share of n units spread evenly over the 8 stripes.
+create function private.stripe_share(p_units integer, p_stripe integer) returns integer
+language sql immutable set search_path = ''
+as $$
+  select greatest(p_units, 0) / 8 + case when p_stripe < greatest(p_units, 0) % 8 then 1 else 0 end
+$$;
+
 -- A new live product starts its counter from what the row says (imports carry sales).
 create function private.open_live_sales() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  insert into private.live_sales (live_product_id, on_sale, allocated, sold, revenue)
-  values (new.id, private.live_on_sale(new.status, new.session_id), new.allocated_quantity,
-          new.sold_quantity, new.revenue);
+  insert into private.live_sales (live_product_id, stripe, on_sale, allocated, sold, revenue)
+  select new.id, k, private.live_on_sale(new.status, new.session_id),
+         private.stripe_share(new.sold_quantity, k)
+           + private.stripe_share(new.allocated_quantity - new.sold_quantity, k),
+         private.stripe_share(new.sold_quantity, k),
+         case when k = 0 then new.revenue else 0 end
+    from generate_series(0, 7) k;
   return null;
 end
 $$;
@@ -311,20 +332,39 @@ create trigger open_live_sales after insert on public.live_products
 
 -- Any edit of a live product other than a publish: the counter takes the new allocation and
 -- on-sale state, and a sold_quantity or revenue the statement sets (an administrator's
--- correction, an import); the row leaves with the counter's exact figures. Named to run before
--- the guard, which derives the sold_out status from them.
+-- correction, an import); the row leaves with the counter's exact figures. All stripes are
+-- locked (waiting for the buyers holding them) and the allocation left is spread over them
+-- again. Named to run before the guard, which derives the sold_out status from the figures.
 create function private.catch_up_sales() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  v_sold integer;
+  v_revenue numeric;
 begin
+  select sum(c.sold), sum(c.revenue) into v_sold, v_revenue
+    from (select c.sold, c.revenue from private.live_sales c
+           where c.live_product_id = new.id order by c.stripe for no key update) c;
+  if v_sold is null then
+    return new;
+  end if;
+  if new.sold_quantity <> old.sold_quantity then
+    v_sold := new.sold_quantity;
+  end if;
+  if new.revenue <> old.revenue then
+    v_revenue := new.revenue;
+  end if;
   update private.live_sales c
      set on_sale = private.live_on_sale(new.status, new.session_id),
-         allocated = new.allocated_quantity,
-         sold = case when new.sold_quantity <> old.sold_quantity then new.sold_quantity
-                     else c.sold end,
-         revenue = case when new.revenue <> old.revenue then new.revenue else c.revenue end
-   where c.live_product_id = new.id
-  returning c.sold, c.revenue into new.sold_quantity, new.revenue;
+         sold = private.stripe_share(v_sold, c.stripe),
+         allocated = private.stripe_share(v_sold, c.stripe)
+                     + private.stripe_share(new.allocated_quantity - v_sold, c.stripe),
+         revenue = case when new.revenue <> old.revenue
+                        then case when c.stripe = 0 then v_revenue else 0 end
+                        else c.revenue end
+   where c.live_product_id = new.id;
+  new.sold_quantity := v_sold;
+  new.revenue := v_revenue;
   return new;
 end
 $$;
@@ -342,7 +382,8 @@ declare
   v_ignored text;
 begin
   perform 1 from public.live_products lp
-    join private.live_sales c on c.live_product_id = lp.id
+   cross join lateral (select sum(c.sold) as sold, sum(c.revenue) as revenue
+                         from private.live_sales c where c.live_product_id = lp.id) c
    where lp.session_id = p_session_id
      and (lp.sold_quantity, lp.revenue) is distinct from (c.sold, c.revenue)
    order by lp.id for no key update of lp;
@@ -351,8 +392,12 @@ begin
   end if;
   v_ignored := pg_catalog.set_config('shopstream.publishing_sales', 'on', true);
   update public.live_products lp set sold_quantity = c.sold, revenue = c.revenue
-    from private.live_sales c
-   where c.live_product_id = lp.id and lp.session_id = p_session_id
+    from (select c.live_product_id, sum(c.sold)::integer as sold, sum(c.revenue) as revenue
+            from private.live_sales c
+            join public.live_products l on l.id = c.live_product_id
+           where l.session_id = p_session_id
+           group by c.live_product_id) c
+   where c.live_product_id = lp.id
      and (lp.sold_quantity, lp.revenue) is distinct from (c.sold, c.revenue);
   v_ignored := pg_catalog.set_config('shopstream.publishing_sales', '', true);
 end
@@ -387,6 +432,8 @@ as $$
 begin
   perform 1 from public.live_products lp where lp.session_id = new.id
    order by lp.id for no key update;
+  perform 1 from private.live_sales c join public.live_products lp on lp.id = c.live_product_id
+   where lp.session_id = new.id order by c.live_product_id, c.stripe for no key update of c;
   update private.live_sales c set on_sale = false
     from public.live_products lp
    where lp.session_id = new.id and c.live_product_id = lp.id;
@@ -400,10 +447,12 @@ create trigger close_show_sales before update of status on public.live_stream_se
   execute function private.close_show_sales();
 
 -- Counters for the live products that exist already.
-insert into private.live_sales (live_product_id, on_sale, allocated, sold, revenue)
-select lp.id, private.live_on_sale(lp.status, lp.session_id), lp.allocated_quantity,
-       lp.sold_quantity, lp.revenue
-  from public.live_products lp;
+insert into private.live_sales (live_product_id, stripe, on_sale, allocated, sold, revenue)
+select lp.id, k, private.live_on_sale(lp.status, lp.session_id),
+       private.stripe_share(lp.sold_quantity, k)
+         + private.stripe_share(lp.allocated_quantity - lp.sold_quantity, k),
+       private.stripe_share(lp.sold_quantity, k), case when k = 0 then lp.revenue else 0 end
+  from public.live_products lp cross join generate_series(0, 7) k;
 
 -- A show's sales figures: what is folded into the show row plus what its counters still hold.
 create function private.show_sales_totals(
@@ -437,14 +486,14 @@ begin
     return;
   end if;
   with pending as (
-    select c.live_product_id, c.show_orders, c.show_units, c.show_revenue
+    select c.live_product_id, c.stripe, c.show_orders, c.show_units, c.show_revenue
       from private.live_sales c join public.live_products lp on lp.id = c.live_product_id
      where lp.session_id = p_session_id
        and (c.show_orders, c.show_units, c.show_revenue) <> (0, 0, 0)
-     order by c.live_product_id for no key update of c
+     order by c.live_product_id, c.stripe for no key update of c
   ), moved as (
     update private.live_sales c set show_orders = 0, show_units = 0, show_revenue = 0
-      from pending p where c.live_product_id = p.live_product_id
+      from pending p where c.live_product_id = p.live_product_id and c.stripe = p.stripe
     returning p.show_orders, p.show_units, p.show_revenue
   )
   select sum(m.show_orders), sum(m.show_units), sum(m.show_revenue)
@@ -541,11 +590,23 @@ begin
      where l.live_product_id is not null
      group by l.live_product_id order by l.live_product_id
   loop
+    -- All the item's stripes; the units and revenue come back from them in stripe order.
+    perform 1 from private.live_sales c where c.live_product_id = r.id
+     order by c.stripe for no key update;
+    with taken as (
+      select c.stripe,
+             coalesce(sum(c.sold) over earlier, 0) as sold_before,
+             coalesce(sum(c.revenue) over earlier, 0) as revenue_before
+        from private.live_sales c where c.live_product_id = r.id
+      window earlier as (order by c.stripe rows between unbounded preceding and 1 preceding)
+    )
     update private.live_sales c
-       set sold = greatest(c.sold - r.q, 0), revenue = greatest(c.revenue - r.revenue, 0),
-           show_orders = c.show_orders - case when r.counted then 1 else 0 end,
-           show_units = c.show_units - r.q, show_revenue = c.show_revenue - r.revenue
-     where c.live_product_id = r.id;
+       set sold = c.sold - least(c.sold, greatest(r.q - t.sold_before, 0)),
+           revenue = c.revenue - least(c.revenue, greatest(r.revenue - t.revenue_before, 0)),
+           show_orders = c.show_orders - case when c.stripe = 0 and r.counted then 1 else 0 end,
+           show_units = c.show_units - case when c.stripe = 0 then r.q else 0 end,
+           show_revenue = c.show_revenue - case when c.stripe = 0 then r.revenue else 0 end
+      from taken t where c.live_product_id = r.id and c.stripe = t.stripe;
   end loop;
   perform 1 from public.influencers i
     where i.id in (select l.influencer_id from unnest(v_lines) l) order by i.id
@@ -599,7 +660,8 @@ begin
   perform 1 from public.live_products lp
     where lp.session_id = p_session_id order by lp.id for no key update;
   perform 1 from private.live_sales c join public.live_products lp on lp.id = c.live_product_id
-    where lp.session_id = p_session_id order by c.live_product_id for no key update of c;
+    where lp.session_id = p_session_id order by c.live_product_id, c.stripe
+      for no key update of c;
   perform 1 from public.influencers i where i.id = v_show.influencer_id for no key update;
   select s.* into v_show from public.live_stream_sessions s where s.id = p_session_id
      for no key update;

@@ -27,8 +27,9 @@ begin
   end if;
   v_ignored := pg_catalog.set_config('shopstream.publishing_sales', 'on', true);
   update public.live_products lp set sold_quantity = c.sold, revenue = c.revenue
-    from private.live_sales c
-   where c.live_product_id = lp.id and lp.id = p_live_product_id;
+    from (select sum(c.sold)::integer as sold, sum(c.revenue) as revenue
+            from private.live_sales c where c.live_product_id = p_live_product_id) c
+   where lp.id = p_live_product_id;
   v_ignored := pg_catalog.set_config('shopstream.publishing_sales', '', true);
 end
 $$;
@@ -68,6 +69,7 @@ declare
   v_left integer;
   v_on_sale boolean;
   v_sold_out boolean;
+  v_fast boolean;
   v_bought integer;
   v_show_status public.session_status;
   v_tax_rate numeric;
@@ -316,36 +318,73 @@ begin
   set constraints all immediate;
 
   -- Phase 2: the shared rows, last. A live line takes its units from its live product's sales
-  -- counter, the one row all its buyers queue on. The update re-checks on the latest version of
-  -- the counter that the item is on sale and has the units (so stock is never oversold), adds
-  -- the show figures, and holds the row only until the commit that follows.
+  -- counter, the only rows its buyers queue on, and holds what it updated until the commit that
+  -- follows. The common case takes one stripe, the one of this database session, while that
+  -- stripe keeps at least one unit; the update re-checks on the stripe's latest version that
+  -- the item is on sale and has the units, so nothing is oversold.
   for k in 1 .. v_live loop
     v_line := v_lines[k];
-    update private.live_sales c
-       set sold = c.sold + v_line.quantity, revenue = c.revenue + v_line.line_total,
-           show_orders = c.show_orders + case when a_counted[k] then 1 else 0 end,
-           show_units = c.show_units + v_line.quantity,
-           show_revenue = c.show_revenue + v_line.line_total
-     where c.live_product_id = v_line.live_product_id and c.on_sale
-       and c.sold + v_line.quantity <= c.allocated
-    returning c.sold = c.allocated into v_sold_out;
-    if not found then
-      select greatest(c.allocated - c.sold, 0), c.on_sale, s.status
-        into v_left, v_on_sale, v_show_status
-        from private.live_sales c
-        join public.live_products lp on lp.id = c.live_product_id
-        join public.live_stream_sessions s on s.id = lp.session_id
-       where c.live_product_id = v_line.live_product_id;
-      if v_show_status <> 'live' then
-        raise exception '% can only be bought during its live show (the show is %)',
-                        v_line.product_name, v_show_status using errcode = '55000';
-      elsif not v_on_sale then
-        raise exception '% is not on sale', v_line.product_name using errcode = '55000';
+    v_sold_out := false;
+    v_fast := true;
+    begin
+      update private.live_sales c
+         set sold = c.sold + v_line.quantity, revenue = c.revenue + v_line.line_total,
+             show_orders = c.show_orders + case when a_counted[k] then 1 else 0 end,
+             show_units = c.show_units + v_line.quantity,
+             show_revenue = c.show_revenue + v_line.line_total
+       where c.live_product_id = v_line.live_product_id
+         and c.stripe = pg_catalog.pg_backend_pid() % 8 and c.on_sale
+         and c.sold + v_line.quantity < c.allocated;
+      if not found then
+        -- An update that waited for the stripe keeps it locked even when it then finds it
+        -- short; leaving the block undoes that lock, so the stripes below are taken in order.
+        raise sqlstate 'SS001';
       end if;
-      raise exception 'Sold out: % (% left)', v_line.product_name, v_left
-        using errcode = '23514';
+    exception when sqlstate 'SS001' then
+      v_fast := false;
+    end;
+    if not v_fast then
+      -- The stripe is short: take all 8 (in stripe order, after the buyers holding them), then,
+      -- reading them afresh, the units from whichever stripes have them.
+      perform 1 from private.live_sales c where c.live_product_id = v_line.live_product_id
+       order by c.stripe for no key update;
+      select sum(c.allocated - c.sold), bool_and(c.on_sale) into v_left, v_on_sale
+        from private.live_sales c where c.live_product_id = v_line.live_product_id;
+      if not v_on_sale or v_left < v_line.quantity then
+        select s.status into v_show_status
+          from public.live_products lp join public.live_stream_sessions s on s.id = lp.session_id
+         where lp.id = v_line.live_product_id;
+        if v_show_status <> 'live' then
+          raise exception '% can only be bought during its live show (the show is %)',
+                          v_line.product_name, v_show_status using errcode = '55000';
+        elsif not v_on_sale then
+          raise exception '% is not on sale', v_line.product_name using errcode = '55000';
+        end if;
+        raise exception 'Sold out: % (% left)', v_line.product_name, greatest(v_left, 0)
+          using errcode = '23514';
+      end if;
+      with taken as (
+        select c.stripe, least(c.allocated - c.sold,
+                               greatest(v_line.quantity
+                                        - coalesce(sum(c.allocated - c.sold) over earlier, 0),
+                                        0)) as units
+          from private.live_sales c where c.live_product_id = v_line.live_product_id
+        window earlier as (order by c.stripe rows between unbounded preceding and 1 preceding)
+      )
+      update private.live_sales c
+         set sold = c.sold + t.units,
+             revenue = c.revenue + case when c.stripe = 0 then v_line.line_total else 0 end,
+             show_orders = c.show_orders
+                           + case when c.stripe = 0 and a_counted[k] then 1 else 0 end,
+             show_units = c.show_units + case when c.stripe = 0 then v_line.quantity else 0 end,
+             show_revenue = c.show_revenue
+                            + case when c.stripe = 0 then v_line.line_total else 0 end
+        from taken t
+       where c.live_product_id = v_line.live_product_id and c.stripe = t.stripe
+         and (t.units > 0 or c.stripe = 0);
+      v_sold_out := v_left = v_line.quantity;
     end if;
-    -- The last units: the sold-out state (and the host's notice of it) is published now.
+    -- The last unit: the sold-out state (and the host's notice of it) is published now.
     if v_sold_out then
       perform private.publish_sold_out(v_line.live_product_id);
     end if;
