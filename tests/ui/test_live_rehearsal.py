@@ -42,7 +42,8 @@ def test_rehearse_starts_the_show_and_a_simulated_audience_that_stops_on_request
     screen: LiveScreen = open_room()
     screen.audience.config = AudienceConfig(viewers=4, chat_rate=1.0, buy_probability=0.0,
                                             duration_s=120.0, seed=3)
-    assert screen.header.rehearse.isVisible() and screen.header.rehearse.isEnabled()
+    assert screen.header.rehearse.isVisible()
+    wait_until(screen.header.rehearse.isEnabled, WAIT)
     qtbot.mouseClick(screen.header.rehearse, Qt.MouseButton.LeftButton)
     wait_until(lambda: status(live_world) == "live", WAIT)
     wait_until(lambda: screen.audience.last is not None
