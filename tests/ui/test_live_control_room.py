@@ -283,3 +283,18 @@ def test_the_studio_starting_with_a_live_show_opens_its_control_room(
         studio.window.set_close_guard(None)
         studio.controller._detach()
         studio.theme.deleteLater()
+
+
+def test_the_show_is_chosen_from_the_hosts_scheduled_and_live_shows(
+        qtbot, run, wait_until, live_world, open_room) -> None:
+    screen = open_room(choose=False)
+    assert screen.room.session is None
+    # "Choose a show…", then the world's show and the host's other scheduled show.
+    wait_until(lambda: screen.header.picker.count() == 3, WAIT)
+    index = screen.header.picker.findData(live_world.session_id)
+    assert index > 0 and "scheduled" in screen.header.picker.itemText(index)
+    screen.header.picker.activated.emit(index)
+    wait_until(lambda: screen.room.session is not None, WAIT)
+    run(screen.wait_idle(), timeout=WAIT)
+    assert screen.room.session.session_id == live_world.session_id
+    assert [row.id for row in screen.queue.rows] == live_world.items
