@@ -394,3 +394,57 @@ def test_ending_a_show_waits_for_the_buyers_already_queued(conninfo: str) -> Non
                (show.product_id,)) == 99
     for c in (owner, holder, first_conn, ender_conn, late_conn):
         c.close()
+
+
+def test_an_order_larger_than_a_stripe_takes_units_from_several(conn: psycopg.Connection) -> None:
+    """The counter is striped (8 rows of 2 units here); an order may need more than a stripe
+    holds, and the item still sells exactly its allocation, no unit more."""
+    show = build_show(conn, live_price="10.00", allocated=16)
+    fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 10})
+    checkout(conn, show.customer)
+    assert counter(conn, show.live_product_id) == (10, Decimal("100.00"))
+    with conn.cursor() as cur:
+        second = f.create_customer(cur)
+    fill_cart(conn, second.profile_id, live={show.live_product_id: 7})
+    with unchanged(conn):
+        err = refused(conn, second.user_id, "select public.checkout(%s)", (str(uuid.uuid4()),))
+    assert_refused(err, "23514", "(6 left)")
+    conn.execute("update public.cart set quantity = 6 where customer_id = %s",
+                 (second.profile_id,))
+    checkout(conn, second)
+    assert counter(conn, show.live_product_id) == (16, Decimal("160.00"))
+    # The buyer of the last unit published the row: sold out at once.
+    assert conn.execute("select sold_quantity, status from public.live_products where id = %s",
+                        (show.live_product_id,)).fetchone() == (16, "sold_out")
+
+
+def test_concurrent_buyers_of_several_units_never_oversell(conninfo: str) -> None:
+    """40 buyers on their own connections, 25 units over 8 stripes."""
+    owner = connect(conninfo)
+    show = build_show(owner, live_price="10.00", allocated=25, stock=100)
+    wanted = {}
+    with owner.cursor() as cur:
+        for n in range(40):
+            buyer = f.create_customer(cur)
+            f.add_to_cart(cur, buyer.profile_id, live_product_id=show.live_product_id,
+                          quantity=1 + n % 3)
+            wanted[buyer.user_id] = (buyer, 1 + n % 3)
+
+    results = concurrently(conninfo, [lambda c, b=b: checkout(c, b)
+                                      for b, _ in wanted.values()])
+
+    won = [r for r in results if isinstance(r, dict)]
+    for err in (r for r in results if not isinstance(r, dict)):
+        assert_refused(err, "23514", "Sold out")
+    units = sum(r["items"][0]["quantity"] for r in won)
+    left = 25 - units
+    # 79 units were wanted, 1 to 3 at a time: the item sold out, and no buyer was refused while
+    # what they wanted was still there (units only go, so at most 2 can be left).
+    assert 0 <= left < 3
+    assert counter(owner, show.live_product_id) == (units, Decimal("10.00") * units)
+    assert one(owner, "select sum(quantity) from public.order_items where live_product_id = %s",
+               (show.live_product_id,)) == units
+    assert one(owner, "select count(*) from private.live_sales where live_product_id = %s"
+                      " and sold > allocated", (show.live_product_id,)) == 0
+    assert published(owner, show)[:2] == (units, "sold_out" if left == 0 else "active")
+    owner.close()
