@@ -153,7 +153,7 @@ async def test_a_first_pull_stopped_mid_download_keeps_what_arrived_and_resumes(
 ) -> None:
     path = tmp_path / "c.sqlite3"
     cache = open_at(path)
-    catalog = Catalog(catalog_rows(ROWS))
+    catalog = Catalog(catalog_rows(ROWS), latency=0.01)  # pages still to come at the stop
     engine = make_catalog_engine(catalog, cache)
     pulling: asyncio.Task[Any] = asyncio.create_task(engine.sync_now(reconcile=False))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,10 @@ class Catalog:
     NetworkError, as a connection dropping mid-pull does.
     """
 
-    def __init__(self, rows: list[dict[str, Any]], change_xid: int = 100) -> None:
+    def __init__(
+        self, rows: list[dict[str, Any]], change_xid: int = 100, latency: float = 0.0
+    ) -> None:
+        self.latency = latency
         keyed = sorted(((change_xid, r["id"]), {**r, "change_xid": change_xid}) for r in rows)
         self._keys = [k for k, _ in keyed]
         self._rows = [r for _, r in keyed]
@@ -56,6 +60,7 @@ class Catalog:
         scope_filters: Sequence[Any] = (), since: int | None = None,
     ) -> Page:
         self.page_requests += 1
+        await asyncio.sleep(self.latency)  # a request lets the loop run others meanwhile
         if self._fail_at is not None and self.page_requests >= self._fail_at:
             self._fail_at = None
             raise NetworkError("could not reach the server: connection reset")

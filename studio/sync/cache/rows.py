@@ -43,15 +43,29 @@ def convert_rows(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> list[tup
         with _gc_paused():
             if set(map(len, rows)) != {expected}:
                 raise BadValue("column set")
-            # One pass over the dicts (scattered in memory), then work column by column.
-            values = list(map(_getter(spec.name), rows))
-            columns = [
-                to_cache_column(column, list(raw))
-                for column, raw in zip(spec.columns, zip(*values, strict=True), strict=True)
-            ]
-            return list(zip(*columns, strict=True))
+            if len(rows) <= CONVERT_CHUNK:
+                return _convert_chunk(spec, rows)
+            # In chunks: a chunk's columns stay in the CPU caches while they are converted
+            # and zipped back (a whole 20,000-row group at once takes three times as long).
+            converted: list[tuple[Any, ...]] = []
+            for start in range(0, len(rows), CONVERT_CHUNK):
+                converted += _convert_chunk(spec, rows[start : start + CONVERT_CHUNK])
+            return converted
     except (ValueError, KeyError, TypeError, OverflowError):  # BadValue is a ValueError
         raise diagnose(spec, rows) from None
+
+
+CONVERT_CHUNK = 1_000
+
+
+def _convert_chunk(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    # One pass over the dicts (scattered in memory), then work column by column.
+    values = list(map(_getter(spec.name), rows))
+    columns = [
+        to_cache_column(column, list(raw))
+        for column, raw in zip(spec.columns, zip(*values, strict=True), strict=True)
+    ]
+    return list(zip(*columns, strict=True))
 
 
 @contextmanager

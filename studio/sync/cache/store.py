@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -117,25 +117,6 @@ class CacheStore(ConflictOperations):
         except _DATA_ERRORS as exc:
             raise diagnose(spec, rows, str(getattr(exc, "orig", exc))) from None
         return len(rows)
-
-    def upsert_converted(self, table: str, params: Sequence[tuple[Any, ...]]) -> int:
-        """`upsert_rows` for rows `convert_rows` already validated and converted (the sync
-        engine converts pages off the writer thread, while the previous ones are stored)."""
-        spec = table_spec(table)
-        width = len(spec.columns)
-        # Whole-list checks at C speed: this runs for every page of a first sync.
-        if not isinstance(params, list | tuple) or (params and (
-            set(map(type, params)) != {tuple} or set(map(len, params)) != {width}
-        )):
-            raise CacheDataError(f"{spec.name}: converted rows must be tuples of {width} values")
-        if not params:
-            return 0
-        try:
-            self._upsert_params(spec, list(params))
-        except _DATA_ERRORS as exc:
-            detail = str(getattr(exc, "orig", exc))
-            raise CacheDataError(f"{spec.name}: rows refused by the cache: {detail}") from None
-        return len(params)
 
     def _upsert_params(self, spec: TableSpec, params: list[tuple[Any, ...]]) -> None:
         with self.transaction():
