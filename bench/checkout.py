@@ -7,9 +7,9 @@ products), so the planner sees the table sizes of a running platform. Then:
 1. 64 buyers (threads, each with its own connection) loop for N seconds, each iteration being
    two requests as that customer, run the way PostgREST runs them (claims set in a
    transaction): put one unit in the cart, then `checkout()`. All buy the same live product
-   (large allocation). The cart request uses prepared statements, as PostgREST does by default
-   (`--unprepared` sends it as literal SQL, re-planned on every call); the checkout request goes
-   to the server as one message, so the commit follows the call on the server (see `request`).
+   (large allocation). Each request goes to the server as one message of literal SQL, so the
+   commit follows the call on the server (see `request`); `--prepared` sends the cart request
+   with prepared statements instead, as PostgREST does by default.
 2. Baseline, same server, same run: 64 threads loop a bare
    `update bench_stock set stock = stock - 1 where id = 1 and stock > 0` in autocommit.
    Target: checkouts/s at least 0.5 of updates/s.
@@ -22,7 +22,7 @@ products), so the planner sees the table sizes of a running platform. Then:
 3. RLS overhead: reading 10,000 products as an authenticated customer (through RLS) vs as
    service_role (which bypasses it).
 
-    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync] [--unprepared]
+    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync] [--prepared]
 """
 
 from __future__ import annotations
@@ -330,8 +330,8 @@ def main() -> int:
     parser.add_argument("--buyers", type=int, default=64)
     parser.add_argument("--no-fsync", action="store_true",
                         help="run the server with fsync off, like the test suite's server")
-    parser.add_argument("--unprepared", action="store_true",
-                        help="send the cart request as literal SQL (planned on every call)")
+    parser.add_argument("--prepared", action="store_true",
+                        help="send the cart request with prepared statements, as PostgREST does")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="shopstream-bench-") as tmp:
@@ -346,7 +346,7 @@ def main() -> int:
 
             with LockSampler(conninfo, setup.live_product_id) as sampler:
                 buying = run_threads(
-                    conninfo, [buyer(u, c, setup.live_product_id, not args.unprepared)
+                    conninfo, [buyer(u, c, setup.live_product_id, args.prepared)
                                for u, c in setup.customers], args.seconds)
             updating = run_threads(conninfo, [bare_update] * args.buyers, args.seconds)
             user, _ = setup.customers[0]
@@ -373,7 +373,7 @@ def main() -> int:
     consistent = sold == bought == orders and stock in (ALLOCATION * 2 - sold, ALLOCATION)
     ratio = buying.rate / updating.rate
     lock_us = sampler.mean_held * buying.elapsed / max(buying.ops, 1) * 1e6
-    cart = "literal SQL" if args.unprepared else "prepared"
+    cart = "prepared" if args.prepared else "literal SQL"
     rows = [
         (f"checkout, {args.buyers} buyers, one hot live product ({cart} cart request)",
          f"{buying.rate:,.0f} /s"),
