@@ -90,3 +90,16 @@ def test_a_bad_row_in_a_page_is_named_with_its_column() -> None:
     rows[346]["updated_at"] = "2026-11-20T10:00:00.123456"
     with pytest.raises(CacheDataError, match=r"row 346 .*column updated_at.*time zone"):
         convert_rows(PRODUCTS, rows)
+
+
+MONEY = Column("price_cents", Kind.MONEY, nullable=False)
+
+
+def test_money_columns_match_value_by_value_and_refuse_a_third_decimal() -> None:
+    values = [19.99, 0.1, 0.07, 5, 1234567.89, 0, 99999999.99] * 20
+    assert to_cache_column(MONEY, list(values)) == _one_by_one(MONEY, values)
+    assert to_cache_column(MONEY, [19.99, 0.1])[:2] == [1999, 10]
+    with pytest.raises(BadValue, match="more than 2 decimal places"):
+        to_cache_column(MONEY, [*values, 12.345])
+    with pytest.raises(BadValue, match="expected a number"):
+        to_cache_column(MONEY, [*values, True])
