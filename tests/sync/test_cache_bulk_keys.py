@@ -111,3 +111,19 @@ def test_a_version_3_cache_keeps_its_rows_and_search_and_its_key_is_enforced(
         writer.call(CacheStore.upsert_rows, "products", [product(5, name="Oak board")])
         assert [r["id"] for r in reader.search_products("oak")] == [uid(5, 1)]
         assert _count(db, "SELECT count(*) FROM products") == 2
+
+
+def test_a_bulk_load_rolled_back_leaves_rows_upserted_in_place(tmp_path: Path) -> None:
+    with open_cache(tmp_path / "c.sqlite3") as (db, writer, _reader):
+        def begin_then_fail(store: CacheStore) -> None:
+            with store.transaction():
+                store.begin_bulk_load("products")
+                raise RuntimeError("the app closed")
+
+        with pytest.raises(RuntimeError):
+            writer.call(begin_then_fail)
+        assert _has_key(db) and not writer.call(CacheStore.bulk_loading, "products")
+        writer.call(CacheStore.upsert_rows, "products", [product(1)])
+        writer.call(CacheStore.upsert_rows, "products", [product(1, name="Renamed")])
+        assert _count(db, "SELECT count(*) FROM products") == 1
+        fts_ok(writer)

@@ -76,9 +76,6 @@ class CacheStore(ConflictOperations):
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
         self._changed: set[str] = set()
-        # Tables inside a bulk load whose unique key index is dropped: rows are appended and
-        # anything that looks a row up by id restores the key first (see `_keyed`).
-        self._keyless: set[str] = set()
 
     @property
     def connection(self) -> sa.Connection:
@@ -129,7 +126,7 @@ class CacheStore(ConflictOperations):
                 params = [p for p in params if p[0] not in protected]
                 for row in mine:
                     self._rebase_row(spec, row[0], image_from_params(spec, row))
-            if spec.name in self._keyless:
+            if self._keyless(spec.name):
                 # Appended; a row read twice keeps its last version when the key is restored.
                 if params:
                     self._conn.exec_driver_sql(insert_sql(spec.name), params)
@@ -140,7 +137,7 @@ class CacheStore(ConflictOperations):
             if bulk:
                 self.begin_bulk_load(spec.name)
             if params:
-                statement = insert_sql if spec.name in self._keyless else upsert_sql
+                statement = insert_sql if self._keyless(spec.name) else upsert_sql
                 self._conn.exec_driver_sql(statement(spec.name), params)
             if bulk:
                 self.finish_bulk_load(spec.name)
@@ -261,8 +258,6 @@ class CacheStore(ConflictOperations):
             for kind, name, _ in objects:
                 keyword = "INDEX" if kind == "index" else "TRIGGER"
                 self._conn.exec_driver_sql(f'DROP {keyword} "{name}"')
-            if any(_is_unique_index(sql) for _, _, sql in objects):
-                self._keyless.add(spec.name)
             # No checkpoints while loading: pages rewritten page after page are copied back to
             # the database file once, at the end (a checkpoint waits for the disk).
             self._conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES:d}")
@@ -329,10 +324,19 @@ class CacheStore(ConflictOperations):
         self._changed.add(spec.name)
         return True
 
+    def _keyless(self, table: str) -> bool:
+        """Whether a bulk load dropped the table's unique key index: rows are then appended,
+        and anything that looks a row up by id restores the key first (`_keyed`). Read from
+        the database, so a rolled-back bulk load leaves nothing behind."""
+        saved = self.get_meta(f"bulk_load:{table}")
+        if saved is None:
+            return False
+        return any(_is_unique_index(sql) and not self._exists(sql) for sql in json.loads(saved))
+
     def _keyed(self, table: str) -> None:
         """Restore the unique key of a table inside a bulk load before a row is looked up by
         id (a local edit, a deletion, a rebase): those need one row per id, found fast."""
-        if table in self._keyless:
+        if self._keyless(table):
             self._restore_keys(table)
 
     def _restore_keys(self, table: str) -> None:
@@ -355,7 +359,6 @@ class CacheStore(ConflictOperations):
                 self._conn.exec_driver_sql(sql)
         if keys:
             self.set_meta(key, json.dumps([sql for sql in saved if sql not in keys]))
-        self._keyless.discard(table)
 
     def _create(self, sql: str) -> None:
         """Run a saved CREATE INDEX / TRIGGER unless that object exists (a migration may have
