@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from test_engine_support import Cache, FaultyBackend, Recorder, f, make_engine
 
+from studio.sync.backend import NetworkError
 from studio.sync.cache import CacheDatabase, CacheReader, CacheWriter, cache_path
 
 pytestmark = pytest.mark.asyncio
@@ -135,5 +136,36 @@ async def test_a_lost_feed_polls_meanwhile_and_pulls_the_gap_when_back(server, m
         await until(lambda: cache.reader.get("live_products", missed) is not None)
         assert "sync_horizon" in backend.calls  # it came with the pull after the rejoin
         assert [s.live for s in realtime][-2:] == [False, True]
+    finally:
+        await engine.stop()
+
+
+async def test_without_realtime_it_polls_at_the_fallback_interval(server, make_cache):
+    with server.cursor() as cur:
+        host = f.create_influencer(cur)
+        show = f.create_session(cur, host.profile_id)
+    backend = FaultyBackend(await server.backend_for(host))
+
+    def no_realtime(method: str, args: tuple) -> None:
+        if method == "subscribe":
+            raise NetworkError("could not reach realtime: refused")
+
+    backend.before = no_realtime
+    cache = make_cache()
+    engine = await make_engine(backend, cache, fallback_poll_interval=0.2)  # regular: 1 hour
+    cache.relay.append(engine.cache_changed)
+    await engine.start()
+    try:
+        async with asyncio.timeout(20):
+            await engine.wait_synced()
+        await until(lambda: not engine.realtime_status.live
+                    and "refused" in engine.realtime_status.reason)
+        assert engine.realtime_status.text.startswith("Polling every 0.2 s (realtime down: ")
+        with server.cursor() as cur:
+            item = f.create_live_product(cur, show, host.profile_id)
+        # No feed for the lineup: the row comes with one of the frequent polls.
+        await until(lambda: cache.reader.get("live_products", item) is not None)
+        pulls = backend.calls.count("sync_horizon")
+        await until(lambda: backend.calls.count("sync_horizon") >= pulls + 2)
     finally:
         await engine.stop()
