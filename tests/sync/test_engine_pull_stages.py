@@ -43,6 +43,7 @@ async def test_first_pull_is_browsable_before_it_is_searchable(tmp_path: Path) -
         seen["listed"] = cache.reader.count_products()
         seen["page"] = [r["name"] for r in cache.reader.search_products(sort="name", limit=5)]
         seen["linen"] = _linen_ids(cache.reader)  # substring fallback
+        seen["indexes"] = cache.index_names
 
     heard = StageRecorder(at_stage={"browsable": at_browsable})
     engine.add_listener(heard)
@@ -56,6 +57,8 @@ async def test_first_pull_is_browsable_before_it_is_searchable(tmp_path: Path) -
     assert seen["listed"] == ROWS
     assert seen["page"] == sorted(r["name"] for r in catalog_rows(ROWS))[:5]
     assert len(seen["linen"]) == LINEN
+    # Browsable with its unique key; the sort and filter indexes come with the search index.
+    assert "products_id_key" in seen["indexes"] and "products_name_idx" not in seen["indexes"]
     # Searchable: the full-text index holds every row and finds the same products.
     searchable = heard.events[-1]
     assert (searchable.stage, searchable.done, searchable.total) == ("searchable", ROWS, ROWS)

@@ -9,6 +9,11 @@ read again next time. Deletions come from the server's deletions feed (see `tomb
 that left a scope without being deleted (lost access, a moving time window) are removed by
 reconciliation against the server's id lists (rows with local operations waiting to be pushed
 stay, as the cache guarantees).
+
+A large first pull into an empty table is a bulk load: pages go to the cache writer in groups,
+one transaction each with the cursor; at its end the catalog is browsable (a "browsable"
+progress event) and, after the pass, its indexes and search index are built on the writer
+("searchable"). A stop in between leaves the build pending for the next open or pull.
 """
 
 from __future__ import annotations
