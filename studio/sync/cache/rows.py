@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
@@ -180,6 +181,30 @@ def insert_sql(table: str) -> str:
     columns = TABLES[table].column_names
     marks = ", ".join("?" * len(columns))
     return f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608
+
+
+APPEND_ROWS = 50  # rows per INSERT statement when a bulk load appends: a third less work
+
+
+@cache
+def _append_sql(table: str, count: int) -> str:
+    columns = TABLES[table].column_names
+    row = "(" + ", ".join("?" * len(columns)) + ")"
+    values = ", ".join([row] * count)
+    return f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES {values}'  # noqa: S608
+
+
+def append_rows(conn: sa.Connection, table: str, params: Sequence[tuple[Any, ...]]) -> None:
+    """Insert rows (parameter tuples in storage order) as they are, many per statement: the
+    driver then steps and binds once per statement rather than once per row."""
+    whole = len(params) - len(params) % APPEND_ROWS
+    if whole:
+        conn.exec_driver_sql(_append_sql(table, APPEND_ROWS), [
+            tuple(chain.from_iterable(params[start : start + APPEND_ROWS]))
+            for start in range(0, whole, APPEND_ROWS)
+        ])
+    if whole < len(params):
+        conn.exec_driver_sql(insert_sql(table), list(params[whole:]))
 
 
 def read_image(conn: sa.Connection, spec: TableSpec, row_id: str) -> Image | None:

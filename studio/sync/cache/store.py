@@ -15,10 +15,10 @@ from studio.sync.cache.codec import BadValue, to_cache
 from studio.sync.cache.conflicts import ConflictOperations
 from studio.sync.cache.errors import CacheDataError
 from studio.sync.cache.rows import (
+    append_rows,
     convert_rows,
     diagnose,
     image_from_params,
-    insert_sql,
     now_text,
     read_image,
     upsert_sql,
@@ -128,17 +128,17 @@ class CacheStore(ConflictOperations):
                     self._rebase_row(spec, row[0], image_from_params(spec, row))
             if self._keyless(spec.name):
                 # Appended; a row read twice keeps its last version when the key is restored.
-                if params:
-                    self._conn.exec_driver_sql(insert_sql(spec.name), params)
+                append_rows(self._conn, spec.name, params)
                 self._changed.add(spec.name)
                 return
             bulk = (len(params) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
                     and self._is_empty(spec))
             if bulk:
                 self.begin_bulk_load(spec.name)
-            if params:
-                statement = insert_sql if self._keyless(spec.name) else upsert_sql
-                self._conn.exec_driver_sql(statement(spec.name), params)
+            if params and self._keyless(spec.name):  # this call began a bulk load
+                append_rows(self._conn, spec.name, params)
+            elif params:
+                self._conn.exec_driver_sql(upsert_sql(spec.name), params)
             if bulk:
                 self.finish_bulk_load(spec.name)
         self._changed.add(spec.name)
