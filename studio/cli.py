@@ -26,6 +26,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="verbose logs and full tracebacks")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation (modules, Qt, cache, local server, keyring, "
+                        "TLS), print one line per check and exit; non-zero when one failed")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     local = commands.add_parser("local-server", help="manage the embedded PostgreSQL server")
@@ -103,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.setLevel(logging.DEBUG if args.debug else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[console])
+    if args.self_test:
+        from studio.selftest import run_self_test
+
+        return run_self_test(sys.stdout)
     if args.command is None:
         from studio.app import main as run_app
 
