@@ -152,6 +152,7 @@ EXECUTE: dict[str, tuple[str, ...]] = {
     "public.earnings_by_period(text, date, date)": _SIGNED_IN,
     "public.earnings_by_show(date, date)": _SIGNED_IN,
     "public.show_live_stats(uuid)": _SIGNED_IN,
+    "public.show_figures(uuid)": _SIGNED_IN,
     "public.host_session_credentials(uuid)": _SIGNED_IN,
     "public.viewer_room_code(uuid)": ("anon", *_SIGNED_IN),
     "public.my_profiles()": _SIGNED_IN,
