@@ -43,10 +43,10 @@ def screen_entries(settings_screen: SettingsScreen) -> list[ScreenEntry]:
     """The sidebar, in order (Ctrl+1 … Ctrl+6). Later screens replace the placeholders here."""
     soon = placeholder_factory
     return [
-        ScreenEntry("dashboard", "Dashboard", soon(
-            "dashboard", "Dashboard",
-            "Goals, earnings and your next show at a glance arrive with the dashboard release. "
-            "Build lineups in Catalog and Shows meanwhile.", "▦"), symbol="▦"),
+        ScreenEntry("dashboard", "Dashboard", lazy_screen(
+            f"{_SCREENS}.dashboard.screen", "DashboardScreen",
+            soon("dashboard", "Dashboard", "The dashboard is not part of this build.", "▦")),
+            symbol="▦"),
         ScreenEntry("live", "Live", lazy_screen(
             f"{_SCREENS}.live.control_room", "LiveScreen",
             soon("live", "Live control room", "The control room is not part of this build.",

@@ -1,0 +1,1 @@
+"""The host's dashboard: home, goals, earnings, achievements, notifications and show history."""
