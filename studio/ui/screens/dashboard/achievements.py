@@ -14,8 +14,8 @@ class AchievementsView(QWidget):
         super().__init__(parent)
         self.setObjectName("dashboard_achievements")
         self.model = AchievementsModel(self)
-        self.table = table(self.model, "achievements_table", stretch=0, min_chars=16,
-                           samples={3: "2026-12-31"})
+        self.table = table(self.model, "achievements_table", stretch=1, min_chars=16,
+                           samples={0: "☆ A hundred units", 4: "2026-12-31"})
         self.summary = QLabel()
         self.summary.setObjectName("achievements_summary")
         bar = QHBoxLayout()

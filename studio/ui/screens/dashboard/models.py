@@ -123,7 +123,8 @@ class AchievementsModel(_Timed, RecordTableModel[Achievement]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.columns = (
-            Column("Badge", lambda a: ("★ " if a.unlocked_at else "☆ ") + a.title,
+            Column("Badge", lambda a: ("★ " if a.unlocked_at else "☆ ") + a.title),
+            Column("What it takes", lambda a: a.description or "",
                    tooltip=lambda a: a.description or ""),
             Column("Progress", lambda a: f"{count_text(a.progress)} / {count_text(a.target)}",
                    True),
