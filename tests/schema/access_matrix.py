@@ -161,6 +161,13 @@ EXECUTE: dict[str, tuple[str, ...]] = {
     "public.sync_tombstone_floor()": _SIGNED_IN,
     "public.apply_ops(jsonb)": _SIGNED_IN,
     "public.set_lineup_order(uuid, uuid[])": _SIGNED_IN,
+    # Video rooms and co-hosts: tests/schema/test_video_rooms.py, test_hms_webhook_sql.py.
+    "public.record_show_room(uuid, text, jsonb)": _SIGNED_IN,
+    "public.clear_show_room(uuid)": _SIGNED_IN,
+    "public.invite_cohost(uuid, uuid)": _SIGNED_IN,
+    "public.remove_cohost(uuid, uuid)": _SIGNED_IN,
+    "public.cohost_room_code(uuid)": _SIGNED_IN,
+    "public.record_hms_peer_event(jsonb)": ("service_role",),
 }
 
 # Calls of the functions that hand out private columns: (name, actor, sql, arg key, outcome).

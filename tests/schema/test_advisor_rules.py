@@ -13,7 +13,7 @@ TABLES = {
     "customers", "wholesalers", "influencers", "admin_users", "categories", "products",
     "live_products", "cart", "orders", "order_items", "queries", "live_stream_sessions",
     "live_stream_viewers", "live_stream_chat", "influencer_achievements", "influencer_goals",
-    "influencer_earnings", "influencer_notifications", "sync_tombstones",
+    "influencer_earnings", "influencer_notifications", "sync_tombstones", "live_session_cohosts",
 }
 
 # Each rule: a query returning one text per violation (none when the schema complies).
