@@ -56,7 +56,7 @@ def test_go_live_shows_the_state_in_words_and_the_elapsed_time(
     assert screen.header.end.isEnabled() and not screen.header.go_live.isEnabled()
     names = [row.name for row in screen.queue.rows]
     assert len(names) == 3
-    assert "Video: connect 100ms in a later release" in screen.video.label.text()
+    assert "Rehearsal without video" in screen.video.mode.text()
 
 
 def test_keyboard_moves_the_selection_and_features_products(

@@ -229,6 +229,15 @@ class SupabaseBackend(SyncRequests):
             raise await self._session_failure(e) from e
         return session.access_token if session is not None else self._key
 
+    @property
+    def project_url(self) -> str:
+        """The project's address (its edge functions live under /functions/v1)."""
+        return self._url
+
+    async def function_headers(self) -> dict[str, str]:
+        """Headers for calling one of the project's edge functions as the signed-in user."""
+        return {"Authorization": f"Bearer {await self._access_token()}", "apikey": self._key}
+
     # ----------------------------------------------------------------------------- PostgREST
 
     async def _send(self, builder: Any) -> Any:

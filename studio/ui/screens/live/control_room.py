@@ -30,7 +30,6 @@ from studio.ui.screens.live.header import (
     STATE_TEXT,
     ProductCard,
     ShowHeader,
-    VideoPlaceholder,
     elapsed_text,
 )
 from studio.ui.screens.live.lineup_queue import LineupQueue, QueueRow
@@ -40,6 +39,7 @@ from studio.ui.screens.live.rehearsal import RehearsalAudience
 from studio.ui.screens.live.report_dialog import ShowReportDialog
 from studio.ui.screens.live.room import LiveRoom
 from studio.ui.screens.live.toasts import NoticeLog, Toasts
+from studio.ui.screens.live.video_panel import VideoPanel
 
 TICK_MS = 250  # countdown and elapsed time refresh
 
@@ -60,7 +60,7 @@ class LiveScreen(QWidget):
         self.end_confirm: QMessageBox | None = None
 
         self.header = ShowHeader()
-        self.video = VideoPlaceholder()
+        self.video = VideoPanel(ctx, self.room)
         self.queue = LineupQueue()
         self.card = ProductCard()
         self.flash = FlashPanel()
@@ -111,6 +111,7 @@ class LiveScreen(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)
         self.toasts = Toasts(self, self.notices)
+        self.video.notice.connect(self.toasts.show_toast)
 
         self.keys = LiveKeys(actions, self, {
             "live.select_next": lambda: self.queue.move_selection(+1),
@@ -127,7 +128,7 @@ class LiveScreen(QWidget):
 
         self.header.show_chosen.connect(self.open_show)
         self.header.go_live_clicked.connect(
-            lambda: self._act(self.room.go_live(False), "Going live"))
+            lambda: self._act(self.video.go_live(), "Going live"))
         self.header.rehearse_clicked.connect(self.rehearse)
         self.header.stop_audience_clicked.connect(
             lambda: self.room.spawn(self.audience.stop(), "Stopping the audience"))
@@ -146,6 +147,7 @@ class LiveScreen(QWidget):
         self.room.flash_ended.connect(
             lambda name: self.toasts.show_toast(f"Flash sale on {name} ended", "info"))
         self.room.report_ready.connect(self.show_report)
+        self.room.buyers_counted.connect(self.sales.feed.set_buyers)
         self.audience.progress.connect(self._audience_progress)
         self.audience.finished.connect(self._audience_finished)
         self.audience.failed.connect(lambda text: self.toasts.show_toast(text, "error"))
@@ -235,7 +237,7 @@ class LiveScreen(QWidget):
     def _end_confirmed(self) -> None:
         if self.audience.running:
             self.room.spawn(self.audience.stop(), "Stopping the audience")
-        self._act(self.room.end_show(), "Ending the show")
+        self._act(self.video.end_show(), "Ending the show")
 
     def show_report(self, report: ShowReport) -> None:
         """The report hand-off at the end of a show."""
@@ -303,6 +305,8 @@ class LiveScreen(QWidget):
         busy = room.busy
         live = session is not None and session.state is ShowState.LIVE
         scheduled = session is not None and session.state is ShowState.SCHEDULED
+        if session is not None and room.host_id and session.host_id != room.host_id:
+            live = scheduled = False  # a co-host's view is read-only
         self.header.title.setText(session.title if session else "Choose a show")
         self.header.state.setText(self._state_text())
         self.header.go_live.setEnabled(scheduled and not busy)

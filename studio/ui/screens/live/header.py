@@ -1,5 +1,5 @@
 """The control room's top: which show, its state in words and symbol, elapsed time, the show
-buttons, the rehearsal audience's progress, the product card, and the place for video."""
+buttons, the rehearsal audience's progress, and the product card (video: video_panel.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,7 +27,6 @@ STATE_TEXT = {
     "draft": "✎ Draft", "scheduled": "○ Scheduled", "rehearsal": "◐ Rehearsal",
     "live": "● LIVE", "ended": "■ Ended", "cancelled": "⊘ Cancelled",
 }
-VIDEO_PLACEHOLDER = ("Video: connect 100ms in a later release — this show runs without video")
 
 
 def elapsed_text(seconds: float) -> str:
@@ -125,19 +123,6 @@ class ShowHeader(QWidget):
         self.audience.setText(f"Simulated audience: {summary}" if summary else "")
         self.audience_bar.setRange(0, max(planned, 1))
         self.audience_bar.setValue(min(done, max(planned, 1)))
-
-
-class VideoPlaceholder(QFrame):
-    """Where the 100ms video view goes; says plainly that there is none yet."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("liveVideoPlaceholder")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel(f"▢ {VIDEO_PLACEHOLDER}")
-        self.label.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.label)
 
 
 class ProductCard(QGroupBox):

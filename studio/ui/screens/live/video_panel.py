@@ -1,0 +1,319 @@
+"""The control room's video: where it comes from (edge function, own 100ms account, or a
+rehearsal without video), the host room code, the embedded Prebuilt view, restreams and
+co-hosts. The rules live in studio.session.rooms; this module is widgets and wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.core.show_state import ShowState
+from studio.session.errors import SessionError
+from studio.session.rooms.credentials import PLATFORMS, CredentialStore, CredentialsUnavailable
+from studio.session.rooms.errors import RoomError
+from studio.session.rooms.providers import NO_VIDEO, RoomProvider, choose_provider
+from studio.session.rooms.show_video import ShowVideo
+from studio.ui.context import ScreenContext
+from studio.ui.screens.live.room import LiveRoom
+from studio.ui.screens.live.video_view import make_web_view, open_in_browser, web_engine_available
+
+log = logging.getLogger(__name__)
+
+ProviderSource = Callable[[], Awaitable[tuple[RoomProvider, str | None]]]
+HandleLookup = Callable[[str], Awaitable[str | None]]
+
+
+async def default_provider(ctx: ScreenContext, store: CredentialStore
+                           ) -> tuple[RoomProvider, str | None]:
+    """The workspace's room provider, and why there is no video when there is none."""
+    server = ctx.show_server
+    if ctx.workspace_kind == "supabase":
+        backend = getattr(server, "backend", None)
+        headers = getattr(backend, "function_headers", None)
+        url = getattr(backend, "project_url", None)
+        if callable(headers) and url:
+            return choose_provider("supabase", supabase_url=url, auth_headers=headers), None
+        return choose_provider("local"), "this project's server cannot open video rooms"
+    try:
+        credentials = await asyncio.to_thread(store.load)
+    except CredentialsUnavailable as exc:
+        return choose_provider("local"), exc.message
+    return choose_provider("local", server=server, credentials=credentials), None
+
+
+def server_host_lookup(ctx: ScreenContext) -> HandleLookup | None:
+    """Finds a verified host's profile id by handle on the workspace's server (public profile
+    columns only)."""
+    select = getattr(getattr(ctx.show_server, "backend", None), "select", None)
+    if not callable(select):
+        return None
+
+    async def find(handle: str) -> str | None:
+        from studio.sync.backend import eq
+
+        rows = await select("influencers", ["id"], [eq("handle", handle)], limit=1)
+        return str(rows[0]["id"]) if rows else None
+
+    return find
+
+
+class VideoPanel(QGroupBox):
+    """Video of the open show. `go_live()` and `end_show()` replace the room's own: the room
+    opens before the show starts and closes after it ends."""
+
+    notice = Signal(str, str)  # (words, level) for the control room's toasts
+
+    def __init__(self, ctx: ScreenContext, room: LiveRoom, parent: QWidget | None = None, *,
+                 providers: ProviderSource | None = None, store: CredentialStore | None = None,
+                 find_host: HandleLookup | None = None) -> None:
+        super().__init__("Video", parent)
+        self.setObjectName("liveVideo")
+        self.ctx, self.room = ctx, room
+        self.store = store or CredentialStore()
+        self._providers = providers or (lambda: default_provider(ctx, self.store))
+        self._find_host = find_host or server_host_lookup(ctx)
+        self.video: ShowVideo | None = None
+        self.web_view: Any = None
+        self.cohost_code: str | None = None
+        self._why_none: str | None = None
+
+        self.mode = QLabel("")
+        self.mode.setObjectName("liveVideoMode")
+        self.mode.setWordWrap(True)
+        self.code = QLabel("")
+        self.code.setObjectName("liveVideoCode")
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_button = QPushButton("Open video")
+        self.close_button = QPushButton("Close video")
+        self.platforms = {p: QCheckBox(name) for p, (name, _url) in PLATFORMS.items()}
+        self.restream_start = QPushButton("Start restream")
+        self.restream_stop = QPushButton("Stop restream")
+        self.restream_state = QLabel("")
+        self.cohost_handle = QLineEdit()
+        self.cohost_handle.setPlaceholderText("Co-host's handle")
+        self.cohost_handle.setAccessibleName("Co-host's handle")
+        self.invite_button = QPushButton("Invite co-host")
+        self.cohosts = QLabel("")
+        self.cohosts.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.code, 1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.close_button)
+        restream = QHBoxLayout()
+        restream.addWidget(QLabel("Restream to"))
+        for box in self.platforms.values():
+            restream.addWidget(box)
+        restream.addWidget(self.restream_start)
+        restream.addWidget(self.restream_stop)
+        cohost = QHBoxLayout()
+        cohost.addWidget(self.cohost_handle, 1)
+        cohost.addWidget(self.invite_button)
+        self.view_area = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.mode)
+        layout.addLayout(buttons)
+        layout.addLayout(self.view_area)
+        layout.addLayout(restream)
+        layout.addWidget(self.restream_state)
+        layout.addLayout(cohost)
+        layout.addWidget(self.cohosts)
+
+        self.open_button.clicked.connect(self.open_video)
+        self.close_button.clicked.connect(self.close_video)
+        self.restream_start.clicked.connect(
+            lambda: self.room.spawn(self.start_restream(), "Starting the restream"))
+        self.restream_stop.clicked.connect(
+            lambda: self.room.spawn(self.stop_restream(), "Stopping the restream"))
+        self.invite_button.clicked.connect(
+            lambda: self.room.spawn(self.invite_cohost(), "Inviting the co-host"))
+        room.opened.connect(self._show_opened)
+        room.changed.connect(self.render)
+        self.render()
+
+    # ------------------------------------------------------------------ the provider
+    async def _video(self, *, fresh: bool = False) -> ShowVideo:
+        """The show's video; `fresh` asks the workspace again (credentials may have changed
+        in Settings) unless a room is open."""
+        if self.video is not None and (not fresh or self.video.room is not None):
+            return self.video
+        provider, why = await self._providers()
+        if self.video is not None:
+            await self.video.provider.aclose()
+        self.video, self._why_none = ShowVideo(provider, self.ctx.show_server), why
+        self.render()
+        return self.video
+
+    def _mine(self) -> bool:
+        session = self.room.session
+        return session is None or not self.room.host_id or session.host_id == self.room.host_id
+
+    # ------------------------------------------------------------------ going live and ending
+    async def go_live(self) -> None:
+        """Open the room (when this workspace has video), then go live; see ShowVideo."""
+        session = self.room.session
+        if session is None:
+            raise SessionError("Choose a show first")
+        video = await self._video(fresh=True)
+        await video.go_live(session.session_id, lambda: self.room.go_live(False), session.title)
+        self.render()
+
+    async def end_show(self) -> None:
+        session = self.room.session
+        if session is None:
+            raise SessionError("Choose a show first")
+        video = await self._video()
+        _report, problem = await video.end_show(session.session_id, self.room.end_show)
+        self.close_video()
+        if problem:
+            self.notice.emit(problem, "warning")
+        self.render()
+
+    def _show_opened(self, _show_id: str) -> None:
+        self.close_video()
+        if self.video is not None:
+            self.video.forget()
+        self.cohost_code = None
+        session = self.room.session
+        if session is not None and session.state is ShowState.LIVE:
+            self.room.spawn(self._resume(), "Opening the video room", busy=False)
+        self.render()
+
+    async def _resume(self) -> None:
+        """A show already live (after a restart, or as co-host): find its room again."""
+        session = self.room.session
+        if session is None:
+            return
+        video = await self._video(fresh=True)
+        if not video.has_video:
+            return
+        if self._mine():
+            await video.resume(session.session_id, session.title)
+        else:
+            self.cohost_code = await video.my_cohost_code(session.session_id)
+        self.render()
+
+    # ------------------------------------------------------------------ the view
+    def video_url(self) -> str | None:
+        video = self.video
+        if video is None or video.room is None:
+            return None
+        if self._mine():
+            return video.room.url_for("host")
+        return None
+
+    def open_video(self) -> None:
+        url = self.video_url()
+        if url is None:
+            self.notice.emit("There is no video room to open yet: go live first", "error")
+            return
+        if not web_engine_available():
+            if not open_in_browser(url):
+                self.notice.emit(f"No browser opened the video; open {url} yourself", "error")
+            return
+        if self.web_view is None:
+            from PySide6.QtCore import QUrl
+
+            self.web_view = make_web_view(self)
+            self.web_view.setMinimumHeight(320)
+            self.view_area.addWidget(self.web_view)
+            self.web_view.load(QUrl(url))
+        self.render()
+
+    def close_video(self) -> None:
+        view, self.web_view = self.web_view, None
+        if view is not None:
+            self.view_area.removeWidget(view)
+            view.setParent(None)
+            view.deleteLater()
+        self.render()
+
+    # ------------------------------------------------------------------ restreams and co-hosts
+    def chosen_platforms(self) -> list[str]:
+        return [p for p, box in self.platforms.items() if box.isChecked()]
+
+    async def start_restream(self) -> None:
+        video = await self._video()
+        chosen = self.chosen_platforms()
+        if not chosen:
+            raise RoomError("Tick the platforms to restream to", code="bad_input")
+        urls = await asyncio.to_thread(self.store.rtmp_urls, chosen)
+        await video.start_restream(urls)
+        names = ", ".join(PLATFORMS[p][0] for p in chosen)
+        self.restream_state.setText(f"● Restreaming to {names}")
+        self.render()
+
+    async def stop_restream(self) -> None:
+        video = await self._video()
+        await video.stop_restream()
+        self.restream_state.setText("Restream stopped")
+        self.render()
+
+    async def invite_cohost(self) -> None:
+        session = self.room.session
+        if session is None:
+            raise SessionError("Choose a show first")
+        handle = self.cohost_handle.text().strip().lstrip("@").lower()
+        if not handle:
+            raise RoomError("Type the co-host's handle", code="bad_input")
+        if self._find_host is None:
+            raise RoomError("Co-hosts cannot be looked up in this workspace", code="no_server")
+        influencer = await self._find_host(handle)
+        if influencer is None:
+            raise RoomError(f"No host has the handle @{handle}", code="bad_input")
+        video = await self._video()
+        await video.invite_cohost(session.session_id, influencer)
+        self.cohosts.setText(f"Invited @{handle} as co-host")
+        self.cohost_handle.clear()
+
+    # ------------------------------------------------------------------ painting
+    def _mode_text(self) -> str:
+        video = self.video
+        if video is None:
+            return "Video: checked when you go live"
+        if not video.has_video:
+            why = f" ({self._why_none})" if self._why_none else ""
+            return f"▢ {NO_VIDEO}{why}"
+        return f"▣ {video.provider.label}"
+
+    def render(self) -> None:
+        session = self.room.session
+        video = self.video
+        live = session is not None and session.state is ShowState.LIVE
+        room = video.room if video is not None else None
+        mine = self._mine()
+        self.mode.setText(self._mode_text())
+        if not mine:
+            code = self.cohost_code
+            self.code.setText(f"Co-host view (read-only) — your room code: {code}" if code
+                              else "Co-host view (read-only) — no room code yet")
+        elif room is not None:
+            self.code.setText(f"Host room code: {room.host_code}")
+        else:
+            self.code.setText("")
+        self.open_button.setEnabled(self.video_url() is not None and self.web_view is None)
+        self.close_button.setVisible(self.web_view is not None)
+        restreaming = bool(video and video.restreaming)
+        can_restream = live and mine and room is not None
+        for box in self.platforms.values():
+            box.setEnabled(can_restream and not restreaming)
+        self.restream_start.setEnabled(can_restream and not restreaming)
+        self.restream_stop.setEnabled(can_restream and restreaming)
+        can_invite = mine and session is not None and session.state in (
+            ShowState.SCHEDULED, ShowState.LIVE)
+        self.cohost_handle.setEnabled(can_invite)
+        self.invite_button.setEnabled(can_invite)
