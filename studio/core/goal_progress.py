@@ -3,9 +3,9 @@
 This is the client's copy of `private.goal_actual` behind the server's `goal_progress` read
 model, so the dashboard shows the same numbers offline, from the cache:
 
-- revenue / units / orders: the host's order lines created in the period, not refunded, whose
-  order was not cancelled or refunded (a cancelled or refunded order reverses the line's
-  commission, which is how the cache knows: hosts cannot read order status);
+- revenue / units / orders: the host's order lines created in the period whose order was not
+  cancelled or refunded (hosts cannot read order status: the server flags such lines
+  `is_refunded` and reverses their commission, either of which makes a line not count);
 - shows: the host's ended shows that started in the period.
 
 Viewer goals keep the value the server stores on the goal (it counts each viewer once per show

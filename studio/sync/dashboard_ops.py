@@ -8,7 +8,7 @@ read state of notifications (`is_read`, `read_at`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -70,6 +70,19 @@ def sales_window_start(now: datetime) -> date:
     return (now - RECENT_ACTIVITY).astimezone(UTC).date() + timedelta(days=1)
 
 
+def sale_lines(lines: Iterable[Mapping[str, Any]], earnings: Iterable[Earning]
+               ) -> list[SaleLine]:
+    """The host's order lines (server-shaped rows) for goal values. A line counts unless it
+    is flagged refunded or its commission was reversed (its order was cancelled or refunded;
+    the commission may reach the cache before the line's flag does)."""
+    reversed_items = {str(e.order_item_id) for e in earnings
+                      if e.status == EarningStatus.REVERSED}
+    return [SaleLine(order_id=str(line["order_id"]), created_at=_ts(line["created_at"]),
+                     quantity=int(line["quantity"]), line_total=Decimal(line["line_total"]),
+                     counted=not line["is_refunded"] and str(line["id"]) not in reversed_items)
+            for line in lines]
+
+
 def load_dashboard(reader: CacheReader, host_id: str, now: datetime) -> DashboardData:
     """The host's dashboard as cached (run through `ScreenContext.read`)."""
     goals = tuple(from_row(Goal, server_row(GOALS, r)) for r in reader.goals(host_id))
@@ -81,22 +94,12 @@ def load_dashboard(reader: CacheReader, host_id: str, now: datetime) -> Dashboar
                           for r in reader.notifications(host_id, limit=NOTIFICATION_LIMIT))
     show_rows = reader.shows_of_host(host_id)
     shows = tuple(show_from_row(r) for r in show_rows)
-    reversed_items = {str(e.order_item_id) for e in earnings
-                      if e.status == EarningStatus.REVERSED}
-    sales: list[SaleLine] = []
-    units: dict[str, int] = {}
-    for row in show_rows:
-        for item in reader.show_order_items(row["id"]):
-            if item["influencer_id"] != host_id:
-                continue
-            line = server_row("order_items", item)
-            units[str(line["id"])] = int(line["quantity"])
-            sales.append(SaleLine(
-                order_id=str(line["order_id"]), created_at=_ts(line["created_at"]),
-                quantity=int(line["quantity"]), line_total=Decimal(line["line_total"]),
-                counted=not line["is_refunded"] and str(line["id"]) not in reversed_items))
+    lines = [server_row("order_items", item)
+             for row in show_rows for item in reader.show_order_items(row["id"])
+             if item["influencer_id"] == host_id]
+    units = {str(line["id"]): int(line["quantity"]) for line in lines}
     sources = GoalSources(
-        sales=tuple(sales),
+        sales=tuple(sale_lines(lines, earnings)),
         shows=tuple(HostedShow(str(s.status), s.actual_start) for s in shows))
     today = now.astimezone(UTC).date()
     progress = tuple(goal_progress(goals, sources, today,
