@@ -7,8 +7,11 @@ previous version contributed. Rows of other shows are ignored.
 
 Viewers: current = presences open now, peak = the most open at once as the rows arrived (or the
 server's own peak when higher: it also counts presences the studio never received), unique =
-distinct viewers (user, else 100ms peer, else presence). Conversion = buyers / unique viewers,
-where buyers are distinct orders (hosts cannot read who placed an order).
+distinct viewers (user, else 100ms peer, else presence). Sales count the lines that still
+count (a refund or a failed payment marks them `is_refunded`); orders = distinct orders.
+Buyers are distinct customers, which hosts cannot read: the server counts them
+(`show_figures()`) and `set_buyers` hands the count in. Conversion = buyers / unique viewers,
+unknown (None) until the server's count has arrived.
 """
 
 from __future__ import annotations
@@ -111,6 +114,7 @@ class LiveMetrics:
         self._order_lines: dict[str, int] = defaultdict(int)
         self.revenue = _ZERO
         self.units = 0
+        self._buyers: int | None = None
         self.units_by_product: dict[str | None, int] = defaultdict(int)
         self.revenue_by_product: dict[str | None, Decimal] = defaultdict(lambda: _ZERO)
         self.feed: deque[Sale] = deque(maxlen=feed_size)
@@ -323,16 +327,25 @@ class LiveMetrics:
         return max(len(self._seen_viewers), self._server_unique)
 
     @property
-    def buyers(self) -> int:
+    def orders(self) -> int:
+        """Distinct orders with at least one line that counts."""
         return len(self._order_lines)
 
     @property
+    def buyers(self) -> int | None:
+        """Distinct customers as the server last counted them (None before it answered)."""
+        return self._buyers
+
+    def set_buyers(self, buyers: int) -> None:
+        """The server's count of the show's distinct buyers (`show_figures()`)."""
+        if isinstance(buyers, bool) or not isinstance(buyers, int) or buyers < 0:
+            raise ValueError(f"buyers must be a count (a whole number >= 0), not {buyers!r}")
+        self._buyers = buyers
+
+    @property
     def conversion(self) -> Decimal | None:
-        """Buyers per unique viewer (None before anyone watched)."""
-        unique = self.unique_viewers
-        if unique == 0:
-            return None
-        return (Decimal(self.buyers) / unique).quantize(_RATIO, rounding=ROUND_HALF_UP)
+        """Buyers per unique viewer (None before anyone watched or the buyers are known)."""
+        return conversion_rate(self._buyers, self.unique_viewers)
 
     def viewer_series(self) -> list[tuple[datetime, int]]:
         """The most viewers in each bucket since the start, empty buckets carried forward."""
@@ -370,9 +383,16 @@ class LiveMetrics:
     }
 
 
+def conversion_rate(buyers: int | None, unique_viewers: int) -> Decimal | None:
+    """Buyers per unique viewer, to 4 places (None when either is unknown or nobody watched)."""
+    if buyers is None or unique_viewers <= 0:
+        return None
+    return (Decimal(buyers) / unique_viewers).quantize(_RATIO, rounding=ROUND_HALF_UP)
+
+
 def rows_of(table: str, rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, Mapping[str, Any]]]:
     """A batch for `apply` from rows of one table."""
     return [(table, row) for row in rows]
 
 
-__all__ = ["GoalProgress", "LiveMetrics", "MetricsUpdate", "Sale", "rows_of"]
+__all__ = ["GoalProgress", "LiveMetrics", "MetricsUpdate", "Sale", "conversion_rate", "rows_of"]

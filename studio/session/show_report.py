@@ -1,15 +1,17 @@
 """The end-of-show report, computed from the server's rows of the show, and its CSV export.
 
-Figures (all from rows the host may read):
+Figures (from rows the host may read, plus `show_figures()` for what those rows cannot tell):
 - duration: actual_start to actual_end (or to the report time while the show is still live);
 - viewers: peak = most presences open at once (a leave at the same instant as a join counts
   first), unique = distinct viewers (user, else 100ms peer, else presence), a per-minute series;
-- sales: lines not refunded; revenue = sum of line totals, units = sum of quantities, orders =
-  distinct orders; buyers are counted as orders, since hosts cannot read who placed them;
+- sales: lines that still count (a refund or a failed payment marks them `is_refunded`);
+  revenue = sum of line totals, units = sum of quantities, orders = distinct orders;
+- buyers = distinct customers, counted by the server (hosts cannot read who placed an order);
+  unknown (None) when the report is computed without the server's figures;
 - conversion = buyers / unique viewers; chat volume = messages (hidden ones included);
 - flash-sale uplift = units per minute sold at a flash price, divided by units per minute
-  sold at the regular price outside flash windows. A product keeps only its latest flash
-  window, so an earlier window of the same product is missing from the flash minutes.
+  sold at the regular price outside flash windows. Every flash window of the show counts (the
+  server lists them; a product's row keeps only its latest one).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ ORDER_ITEM_COLUMNS = ("id", "order_id", "live_product_id", "product_name", "quan
                       "line_total", "is_flash_price", "is_refunded", "created_at")
 CHAT_COLUMNS = ("id", "is_hidden")
 LIVE_PRODUCT_COLUMNS = ("id", "name", "position", "flash_starts_at", "flash_ends_at")
+FIGURES_FUNCTION = "show_figures"
 _RATIO = Decimal("0.0001")
 _ZERO = Decimal("0.00")
 
@@ -57,7 +60,7 @@ class ShowReport:
     revenue: Decimal
     units: int
     orders: int
-    buyers: int
+    buyers: int | None
     conversion: Decimal | None
     chat_messages: int
     hidden_messages: int
@@ -111,13 +114,18 @@ def viewer_curve(
     return peak, tuple(series)
 
 
-def _flash_minutes(products: Iterable[Mapping[str, Any]], start: datetime | None,
+def flash_windows_of(products: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The windows the lineup rows still hold (each product's latest one only)."""
+    return [{"live_product_id": row.get("id"), "starts_at": row.get("flash_starts_at"),
+             "ends_at": row.get("flash_ends_at")} for row in products]
+
+
+def _flash_minutes(windows: Iterable[Mapping[str, Any]], start: datetime | None,
                    end: datetime) -> Decimal:
     """Minutes of the show during which at least one flash window was open (windows merged)."""
     spans: list[tuple[datetime, datetime]] = []
-    for row in products:
-        a, b = optional_timestamp(row.get("flash_starts_at")), optional_timestamp(
-            row.get("flash_ends_at"))
+    for row in windows:
+        a, b = optional_timestamp(row.get("starts_at")), optional_timestamp(row.get("ends_at"))
         if a is None or b is None:
             continue
         a, b = max(a, start) if start else a, min(b, end)
@@ -149,9 +157,12 @@ def compute_report(
     chat: Sequence[Mapping[str, Any]],
     live_products: Sequence[Mapping[str, Any]],
     *,
+    figures: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> ShowReport:
-    """The report from the show's rows (server or cache shape)."""
+    """The report from the show's rows (server or cache shape) and the server's `figures`
+    (`show_figures()`: buyers and every flash window). Without them, buyers and conversion
+    are unknown and only the windows the lineup rows still hold are counted."""
     start = optional_timestamp(show.get("actual_start"))
     end = optional_timestamp(show.get("actual_end")) or now or datetime.now(UTC)
     duration = max(end - start, timedelta(0)) if start else timedelta(0)
@@ -180,7 +191,10 @@ def compute_report(
     products = tuple(ProductSales(k, label[k], units_by[k], revenue_by[k]) for k in units_by)
     revenue = sum(revenue_by.values(), _ZERO)
     units = sum(units_by.values())
-    flash_minutes = _flash_minutes(live_products, start, end)
+    windows = (flash_windows_of(live_products) if figures is None
+               else figures.get("flash_windows") or ())
+    flash_minutes = _flash_minutes(windows, start, end)
+    buyers = None if figures is None else int(figures["buyers"])
     show_minutes = Decimal(duration // timedelta(microseconds=1)) / Decimal(60_000_000)
     regular_minutes = show_minutes - flash_minutes
     uplift = None
@@ -191,8 +205,8 @@ def compute_report(
         session_id=str(show["id"]), title=str(show.get("title") or ""), started_at=start,
         ended_at=optional_timestamp(show.get("actual_end")), duration=duration,
         peak_viewers=peak, unique_viewers=unique, viewer_series=series, revenue=revenue,
-        units=units, orders=len(orders), buyers=len(orders),
-        conversion=_ratio(Decimal(len(orders)), Decimal(unique)),
+        units=units, orders=len(orders), buyers=buyers,
+        conversion=None if buyers is None else _ratio(Decimal(buyers), Decimal(unique)),
         chat_messages=len(chat), hidden_messages=sum(1 for c in chat if c.get("is_hidden")),
         flash_minutes=flash_minutes.quantize(_RATIO, rounding=ROUND_HALF_UP),
         flash_units=flash_units, regular_units=regular_units, flash_uplift=uplift,
@@ -210,6 +224,7 @@ async def build_report(server: ShowServer, session_id: str) -> ShowReport:
         await server.show_rows("order_items", session_id, ORDER_ITEM_COLUMNS),
         await server.show_rows("live_stream_chat", session_id, CHAT_COLUMNS),
         await server.show_rows("live_products", session_id, LIVE_PRODUCT_COLUMNS),
+        figures=await server.rpc(FIGURES_FUNCTION, {"p_session_id": session_id}),
     )
 
 
@@ -229,7 +244,8 @@ def report_csv(report: ShowReport) -> str:
         ("duration_seconds", int(report.duration.total_seconds())),
         ("peak_viewers", report.peak_viewers), ("unique_viewers", report.unique_viewers),
         ("revenue", report.revenue), ("units", report.units), ("orders", report.orders),
-        ("conversion", _blank(report.conversion)), ("chat_messages", report.chat_messages),
+        ("buyers", _blank(report.buyers)), ("conversion", _blank(report.conversion)),
+        ("chat_messages", report.chat_messages),
         ("hidden_messages", report.hidden_messages), ("flash_minutes", report.flash_minutes),
         ("flash_units", report.flash_units), ("regular_units", report.regular_units),
         ("flash_uplift", _blank(report.flash_uplift)),

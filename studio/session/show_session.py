@@ -26,7 +26,7 @@ from studio.session.show_report import ShowReport, build_report
 log = logging.getLogger(__name__)
 
 EventKind = Literal["state", "featured", "flash_started", "flash_ended", "flash_cancelled",
-                    "lineup"]
+                    "lineup", "figures"]
 # Lineup items the server lets a host feature (draft and hidden ones are refused).
 _FEATURABLE = ("active", "sold_out")
 _FLASH_COLUMNS = ("id", "live_price", "flash_price", "flash_starts_at", "flash_ends_at")
@@ -81,6 +81,8 @@ class ShowSession:
         self.flash: FlashCountdown | None = None
         self.clock = ServerClock()
         self.report: ShowReport | None = None
+        # Distinct buyers as the server counts them (hosts cannot read who bought).
+        self.buyers: int | None = None
         # The server's flash-sale limits (its commerce settings; the shipped defaults here).
         self.limits: LineupLimits = DEFAULT_LIMITS
         self._listeners: list[Callable[[SessionEvent], None]] = []
@@ -121,6 +123,12 @@ class ShowSession:
         self.lineup = sorted(products, key=lambda e: (e.position, e.name))
         await self._follow_flash(stats.get("flash_sale"))
         self._emit("lineup")
+
+    async def refresh_figures(self) -> None:
+        """Re-read what the host's rows cannot tell (`show_figures`: distinct buyers)."""
+        figures = await self._call("show_figures", {"p_session_id": self.session_id})
+        self.buyers = int(figures["buyers"])
+        self._emit("figures")
 
     async def _follow_flash(self, running: Any) -> None:
         """Take over the flash sale the server has running (after a restart too)."""

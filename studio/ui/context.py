@@ -64,6 +64,7 @@ class ScreenContext:
     follow_show: Callable[[str | None], None] | None = None
     workspace_kind: str = "local"
     local_conninfo: str | None = None
+    _closed: bool = field(default=False, repr=False)
     _reads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-read")
     )
@@ -78,7 +79,13 @@ class ScreenContext:
             return await self.submit_batch(list(ops))
         return [await self.submit(op) for op in ops]
 
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran: reads are refused from then on."""
+        return self._closed
+
     def close(self) -> None:
+        self._closed = True
         # Wait for a read already running (milliseconds): its result must not be handed to an
         # event loop, or widgets, that are gone by the time it finishes.
         self._reads.shutdown(wait=True, cancel_futures=True)

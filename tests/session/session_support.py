@@ -44,12 +44,14 @@ class Show:
             (self.session_id, self.other_show)).fetchall()
         return (show, tuple(items))
 
-    async def buy(self, item: str, quantity: int = 1) -> dict[str, Any]:
-        """A new customer buys `item` through the real checkout function."""
+    async def buy(self, item: str, quantity: int = 1, *,
+                  customer: f.Account | None = None) -> dict[str, Any]:
+        """A new customer (or `customer` again) buys `item` through the real checkout."""
         with self.ws.cursor() as cur:
-            customer = f.create_customer(cur)
+            if customer is None:
+                customer = f.create_customer(cur)
+                self.customers.append(customer)
             f.add_to_cart(cur, customer.profile_id, live_product_id=item, quantity=quantity)
-        self.customers.append(customer)
         backend = await self.ws.signed_in(customer)
         return await backend.rpc("checkout", {"p_idempotency_key": str(uuid.uuid4())})
 

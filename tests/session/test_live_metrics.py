@@ -90,12 +90,19 @@ def test_sales_revenue_units_per_product_feed_and_conversion() -> None:
         line(1, "o1", "a", 2, "30.00"), line(2, "o1", "b", 1, "12.50", minute=2),
         line(3, "o2", "a", 1, "15.00", minute=3)]))
 
-    assert (metrics.revenue, metrics.units, metrics.buyers) == (D("57.50"), 4, 2)
+    assert (metrics.revenue, metrics.units, metrics.orders) == (D("57.50"), 4, 2)
     assert dict(metrics.units_by_product) == {"a": 3, "b": 1}
     assert dict(metrics.revenue_by_product) == {"a": D("45.00"), "b": D("12.50")}
     assert [s.order_item_id for s in metrics.feed] == ["l3", "l2", "l1"]
     assert [s.name for s in update.new_sales] == ["Item a", "Item b", "Item a"]
-    assert metrics.conversion == D("0.5000")  # 2 buyers / 4 unique viewers
+    # Buyers are people, not orders: unknown until the server has counted them.
+    assert (metrics.buyers, metrics.conversion) == (None, None)
+    metrics.set_buyers(1)  # one customer placed both orders
+    assert metrics.conversion == D("0.2500")  # 1 buyer / 4 unique viewers
+    for bad in (-1, 1.5, "2", True, None):
+        with pytest.raises(ValueError, match="buyers must be a count"):
+            metrics.set_buyers(bad)  # type: ignore[arg-type]
+    assert metrics.buyers == 1
 
 
 def test_a_line_delivered_again_or_refunded_moves_the_totals_once() -> None:
@@ -107,7 +114,7 @@ def test_a_line_delivered_again_or_refunded_moves_the_totals_once() -> None:
     assert (metrics.revenue, metrics.units, again.new_sales) == (D("45.00"), 3, [])
 
     metrics.apply(rows_of("order_items", [{**first, "is_refunded": True}]))
-    assert (metrics.revenue, metrics.units, metrics.buyers) == (D("15.00"), 1, 1)
+    assert (metrics.revenue, metrics.units, metrics.orders) == (D("15.00"), 1, 1)
     assert dict(metrics.units_by_product) == {"a": 1}
     assert len(metrics.feed) == 2  # the feed is history: the refund does not erase the sale
 

@@ -60,7 +60,17 @@ events as (
   union all
   select coalesce(v.left_at, (select actual_end from s)), -1
     from public.live_stream_viewers v where v.session_id = %(s)s),
-running as (select sum(d) over (order by t, d rows unbounded preceding) as n from events)
+running as (select sum(d) over (order by t, d rows unbounded preceding) as n from events),
+-- Every flash window the host started (the audit trail keeps them all), ending early when
+-- cancelled; the test's windows do not overlap, so their lengths add up.
+windows as (
+  select pc.flash_starts_at as a,
+         coalesce((select min(c.changed_at) from private.price_changes c
+                    where c.live_product_id = pc.live_product_id
+                      and c.change_kind = 'flash_cancel'
+                      and c.flash_starts_at = pc.flash_starts_at), pc.flash_ends_at) as b
+    from private.price_changes pc join public.live_products lp on lp.id = pc.live_product_id
+   where lp.session_id = %(s)s and pc.change_kind = 'flash_start')
 select
   (select sum(line_total) from lines), (select sum(quantity) from lines),
   (select count(distinct order_id) from lines),
@@ -72,10 +82,9 @@ select
      from public.live_stream_viewers where session_id = %(s)s),
   (select max(n) from running),
   (select actual_end - actual_start from s),
-  (select sum(extract(epoch from least(lp.flash_ends_at, s.actual_end)
-                     - greatest(lp.flash_starts_at, s.actual_start))) / 60
-     from public.live_products lp, s
-    where lp.session_id = %(s)s and lp.flash_starts_at is not null)
+  (select sum(extract(epoch from least(w.b, s.actual_end) - greatest(w.a, s.actual_start))) / 60
+     from windows w, s),
+  (select count(distinct o.customer_id) from lines l join public.orders o on o.id = l.order_id)
 """
 
 
@@ -96,13 +105,19 @@ async def test_the_report_equals_sql_over_the_shows_rows(ws: Workspace) -> None:
     ws.owner.execute("select public.record_payment_event(%s, 'paid')", (refunded["order_id"],))
     ws.owner.execute("select public.record_payment_event(%s, 'refunded')",
                      (refunded["order_id"],))
+    failed = await show.buy(second, 2)
+    ws.owner.execute("select public.record_payment_event(%s, 'failed')", (failed["order_id"],))
+    # A second flash window on the same product: its row keeps only this one.
+    await session.start_flash_sale(first, D("16.00"), 300)
+    await show.buy(first, 1, customer=show.customers[0])  # a returning buyer
 
     report = await session.end_show()
 
     (revenue, units, orders, flash_units, regular_units, chat, hidden, unique, peak, duration,
-     flash_minutes) = ws.owner.execute(SQL_FIGURES, {"s": show.session_id}).fetchone()
+     flash_minutes, buyers) = ws.owner.execute(SQL_FIGURES, {"s": show.session_id}).fetchone()
     assert (report.revenue, report.units, report.orders) == (revenue, units, orders)
-    assert (report.flash_units, report.regular_units) == (flash_units, regular_units) == (3, 4)
+    assert (report.flash_units, report.regular_units) == (flash_units, regular_units) == (4, 4)
+    assert (report.orders, report.buyers) == (orders, buyers) == (5, 4)
     assert (report.chat_messages, report.hidden_messages) == (chat, hidden) == (7, 1)
     assert (report.unique_viewers, report.peak_viewers) == (unique, peak)
     assert report.duration == duration
@@ -110,8 +125,7 @@ async def test_the_report_equals_sql_over_the_shows_rows(ws: Workspace) -> None:
     regular_minutes = D(duration.total_seconds()) / 60 - D(flash_minutes)
     expected_uplift = (D(flash_units) / D(flash_minutes)) / (D(regular_units) / regular_minutes)
     assert report.flash_uplift == expected_uplift.quantize(D("0.0001"))
-    assert report.buyers == orders and report.conversion == (D(orders) / unique).quantize(
-        D("0.0001"))
+    assert report.conversion == (D(buyers) / unique).quantize(D("0.0001"))
     rows = ws.owner.execute(
         "select live_product_id::text, sum(quantity), sum(line_total) from public.order_items"
         " where session_id = %s and not is_refunded group by 1", (show.session_id,)).fetchall()
@@ -142,7 +156,9 @@ def _rows(start: datetime) -> dict[str, Any]:
 
 def test_csv_export_holds_the_summary_products_and_viewers(tmp_path: Path) -> None:
     start = datetime(2026, 12, 3, 20, 0, tzinfo=UTC)
-    report = compute_report(**_rows(start))
+    window = {"live_product_id": "a", "starts_at": start.isoformat(),
+              "ends_at": (start + timedelta(minutes=2)).isoformat()}
+    report = compute_report(**_rows(start), figures={"buyers": 1, "flash_windows": [window]})
 
     path = write_report_csv(report, tmp_path / "report.csv")
 
@@ -151,7 +167,8 @@ def test_csv_export_holds_the_summary_products_and_viewers(tmp_path: Path) -> No
     blocks = [list(csv.reader(io.StringIO(b))) for b in text.split("\n\n")]
     summary = dict(blocks[0][1:])
     assert summary["revenue"] == "50.00" and summary["units"] == "3"
-    assert summary["duration_seconds"] == "600" and summary["conversion"] == "2.0000"
+    assert summary["duration_seconds"] == "600" and summary["conversion"] == "1.0000"
+    assert (summary["orders"], summary["buyers"]) == ("2", "1")
     assert summary["flash_uplift"] == "8.0000"  # 2 units in 2 min against 1 unit in 8 min
     assert blocks[1] == [["product", "live_product_id", "units", "revenue"],
                          ["Hat, \"wool\"", "b", "1", "30.00"], ["Scarf", "a", "2", "20.00"]]

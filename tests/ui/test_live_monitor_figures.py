@@ -88,8 +88,8 @@ def assert_panels_match(viewers: ViewersPanel, sales: SalesPanel, metrics: LiveM
     assert (viewers.current.value, viewers.peak.value, viewers.unique.value) == (
         f"{metrics.current_viewers:,}", f"{peak:,}", f"{metrics.unique_viewers:,}")
     assert viewers.chart.points == points
-    assert (sales.revenue.value, sales.units.value, sales.buyers.value) == (
-        format_money(metrics.revenue), f"{metrics.units:,}", f"{metrics.buyers:,}")
+    assert (sales.revenue.value, sales.units.value, sales.orders_tile.value) == (
+        format_money(metrics.revenue), f"{metrics.units:,}", f"{metrics.orders:,}")
     assert sales.conversion.value == conversion_text(sales.feed.snapshot)
     assert sales.feed.snapshot.conversion == metrics.conversion
     assert {p.live_product_id: (p.units, p.revenue) for p in sales.products.products()
@@ -110,8 +110,15 @@ def test_figures_equal_what_live_metrics_computes_from_the_same_rows(
     # third left 30.5 s after joining (37 open at 39 s and at 40 s), 27 still watching
     assert (metrics.current_viewers, metrics.unique_viewers, metrics.units) == (27, 40, 4)
     assert viewers.peak.value == "37"
-    assert (sales.revenue.value, sales.buyers.value, sales.conversion.value) == (
-        "$95.00", "2", "5.0%")
+    # Conversion needs the server's count of buyers (people, not orders)
+    assert (sales.revenue.value, sales.orders_tile.value, sales.conversion.value) == (
+        "$95.00", "2", "—")
+    sales.feed.set_buyers("another show", 7)  # a count for a show the panel left: ignored
+    assert sales.conversion.value == "—"
+    sales.feed.set_buyers(SHOW, 1)
+    assert sales.conversion.value == "2.5%"  # 1 buyer / 40 unique viewers
+    metrics.set_buyers(1)
+    assert_panels_match(viewers, sales, metrics, ctx)
 
 
 def test_batches_update_the_figures_and_read_only_the_changed_rows(

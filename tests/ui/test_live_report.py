@@ -50,15 +50,18 @@ def show_rows(status: str = "ended") -> dict[str, Any]:
     products = [{"id": "a", "name": "Merino scarf", "position": 1, "flash_starts_at": at(1),
                  "flash_ends_at": at(3)},
                 {"id": "b", "name": "Leather gloves, tan", "position": 2}]
+    # The server's figures: o1 and o3 were placed by the same customer.
+    figures = {"buyers": 2, "orders": 3,
+               "flash_windows": [{"live_product_id": "a", "starts_at": at(1), "ends_at": at(3)}]}
     return {"show": show, "viewers": viewers, "order_items": order_items, "chat": chat,
-            "live_products": products}
+            "live_products": products, "figures": figures}
 
 
 def make_report(**changes: Any) -> ShowReport:
     rows = show_rows()
     rows.update(changes)
     return compute_report(rows["show"], rows["viewers"], rows["order_items"], rows["chat"],
-                          rows["live_products"])
+                          rows["live_products"], figures=rows["figures"])
 
 
 @pytest.fixture
@@ -83,7 +86,8 @@ def test_the_dialog_shows_the_reports_figures(dialog: ShowReportDialog) -> None:
     assert shown["units"] == "4" and shown["orders"] == "3"
     assert shown["duration"] == "10 min 00 s"
     assert (shown["peak_viewers"], shown["unique_viewers"]) == ("3", "4")
-    assert shown["conversion"] == "75.0%"  # 3 orders / 4 unique viewers
+    assert shown["buyers"] == "2"
+    assert shown["conversion"] == "50.0%"  # 2 buyers (of 3 orders) / 4 unique viewers
     assert shown["chat"] == "5 (1 hidden)"
     assert shown["flash_uplift"] == f"{report.flash_uplift:.2f}×"
     words = dialog.words.text()
@@ -333,7 +337,9 @@ class RowsServer:
         self.asked: list[str] = []
 
     async def rpc(self, function: str, params: Any = None) -> Any:
-        raise AssertionError(f"a report calls no function ({function})")
+        assert function == "show_figures", f"a report calls only show_figures ({function})"
+        self.asked.append(function)
+        return self.rows["figures"]
 
     async def show_row(self, session_id: str) -> dict[str, Any] | None:
         self.asked.append("live_stream_sessions")

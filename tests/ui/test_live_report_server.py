@@ -63,12 +63,13 @@ async def test_a_real_shows_report_equals_the_database(
     qtbot.addWidget(dialog)
     assert dialog.report == at_end  # the same rows, read again after the fact
     (revenue, units, orders, flash_units, regular_units, chat, hidden, unique, peak, _duration,
-     _flash_minutes) = ws.owner.execute(SQL_FIGURES, {"s": show.session_id}).fetchone()
+     _flash_minutes, buyers) = ws.owner.execute(SQL_FIGURES, {"s": show.session_id}).fetchone()
     shown = {key: dialog.findChild(QLabel, f"figure_{key}").text()
-             for key in ("revenue", "units", "orders", "peak_viewers", "unique_viewers",
-                         "chat")}
+             for key in ("revenue", "units", "orders", "buyers", "peak_viewers",
+                         "unique_viewers", "chat")}
     assert shown == {"revenue": format_money(revenue), "units": f"{units:,}",
-                     "orders": f"{orders:,}", "peak_viewers": f"{peak:,}",
+                     "orders": f"{orders:,}", "buyers": f"{buyers:,}",
+                     "peak_viewers": f"{peak:,}",
                      "unique_viewers": f"{unique:,}", "chat": f"{chat:,} ({hidden:,} hidden)"}
     assert (flash_units, regular_units) == (dialog.report.flash_units,
                                             dialog.report.regular_units) == (3, 4)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Iterable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from studio.session.live_metrics import conversion_rate
 from studio.ui.context import ScreenContext
 from studio.ui.models.live_figures import FIGURE_TABLES, FiguresSnapshot, FiguresSource
 
@@ -30,8 +33,12 @@ class FiguresFeed(QObject):
         self._source: FiguresSource | None = None
         self._pending: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._buyers: int | None = None
         self.snapshot: FiguresSnapshot | None = None
         ctx.signals.tables_changed.connect(self.on_tables_changed)
+        # Deleted with its panel (the workspace closing): a read scheduled meanwhile stops.
+        task_of = lambda: self._task  # noqa: E731 (the slot must not hold `self` alive)
+        self.destroyed.connect(lambda *_: (t := task_of()) is not None and t.cancel())
 
     @property
     def session_id(self) -> str | None:
@@ -39,14 +46,37 @@ class FiguresFeed(QObject):
 
     def follow(self, session_id: str | None) -> None:
         self._source = None if session_id is None else FiguresSource(str(session_id))
+        self._buyers = None
         self.snapshot = None if session_id is None else FiguresSnapshot(str(session_id))
+        if session_id is None and self._task is not None:
+            self._task.cancel()  # nothing to read into any more
         if self.snapshot is not None:
             self.updated.emit(self.snapshot)
             self._want(FIGURE_TABLES)
 
+    def set_buyers(self, session_id: str, buyers: int) -> None:
+        """The server's count of the show's distinct buyers (hosts cannot count them from the
+        rows they read); conversion follows it."""
+        if self._source is None or self._source.session_id != str(session_id):
+            return  # a count for a show the panel has left
+        self._buyers = int(buyers)
+        if self.snapshot is not None:
+            self.snapshot = self._with_buyers(self.snapshot)
+            self.updated.emit(self.snapshot)
+
+    def _with_buyers(self, snapshot: FiguresSnapshot) -> FiguresSnapshot:
+        if self._buyers is None:
+            return snapshot
+        return dataclasses.replace(snapshot, buyers=self._buyers, conversion=conversion_rate(
+            self._buyers, snapshot.unique_viewers))
+
+    def _stopped(self) -> bool:
+        """The workspace is closing (its reader is shut) or the panel is gone."""
+        return self._ctx.closed or not shiboken6.isValid(self)
+
     def on_tables_changed(self, tables: Iterable[str]) -> None:
         changed = FIGURE_TABLES & set(tables)
-        if changed and self._source is not None:
+        if changed and self._source is not None and not self._stopped():
             self._want(changed)
 
     def _want(self, tables: Iterable[str]) -> None:
@@ -61,14 +91,21 @@ class FiguresFeed(QObject):
 
     async def _refresh(self) -> None:
         while self._pending and self._source is not None:
+            if self._stopped():
+                return
             source, tables = self._source, frozenset(self._pending)
             self._pending.clear()
             try:
                 snapshot = await self._ctx.read(source.refresh, tables)
             except Exception as exc:  # keep following; the next batch reads again
+                if self._stopped():  # closed while reading: nobody to tell
+                    log.debug("live figures read ended with the workspace", exc_info=True)
+                    return
                 log.exception("live figures read failed")
                 self.failed.emit(f"Could not read the show's figures: {exc}")
                 return
+            if self._stopped():
+                return
             if source is self._source:  # not a show the panel has left meanwhile
-                self.snapshot = snapshot
-                self.updated.emit(snapshot)
+                self.snapshot = self._with_buyers(snapshot)
+                self.updated.emit(self.snapshot)

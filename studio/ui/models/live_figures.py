@@ -50,7 +50,8 @@ class FiguresSnapshot:
     viewer_series: tuple[tuple[datetime, int], ...] = ()
     revenue: Decimal = Decimal("0.00")
     units: int = 0
-    buyers: int = 0
+    orders: int = 0
+    buyers: int | None = None  # the server's count (show_figures); None until it answered
     conversion: Decimal | None = None
     feed: tuple[Sale, ...] = ()
     products: tuple[ProductSales, ...] = ()
@@ -75,7 +76,8 @@ def snapshot_of(metrics: LiveMetrics, new_sales: Iterable[Sale] = ()) -> Figures
     return FiguresSnapshot(
         metrics.session_id, metrics.current_viewers, metrics.peak_viewers,
         metrics.unique_viewers, tuple(metrics.viewer_series()), metrics.revenue, metrics.units,
-        metrics.buyers, metrics.conversion, feed, tuple(products), tuple(new_sales))
+        metrics.orders, metrics.buyers, metrics.conversion, feed, tuple(products),
+        tuple(new_sales))
 
 
 class FiguresSource:

@@ -7,6 +7,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from studio.core.chat_rules import WordFilter
@@ -83,8 +84,12 @@ class ChatFeed(QObject):
             self._schedule()
 
     def on_tables_changed(self, tables: Iterable[str]) -> None:
-        if CHAT in tables and self.session_id is not None:
+        if CHAT in tables and self.session_id is not None and not self._stopped():
             self._schedule()
+
+    def _stopped(self) -> bool:
+        """The workspace is closing (its reader is shut) or the monitor is gone."""
+        return self._ctx.closed or not shiboken6.isValid(self)
 
     def _schedule(self) -> None:
         # One read at a time; a batch arriving meanwhile is folded into one more read.
@@ -101,9 +106,14 @@ class ChatFeed(QObject):
     async def _refresh(self) -> None:
         while True:
             self._dirty = False
+            if self._stopped():
+                return
             try:
                 await self._read_once()
             except Exception as exc:  # a read must not kill the monitor; say so, keep going
+                if self._stopped():  # the workspace closed under it: nobody to tell
+                    log.debug("chat read ended with the workspace", exc_info=True)
+                    return
                 log.exception("chat read failed")
                 self.failed.emit(f"Could not read the chat: {exc}")
                 return

@@ -26,8 +26,8 @@ from studio.ui.screens.live.report_charts import SalesChart, ViewersChart
 FIGURES: tuple[tuple[str, str], ...] = (
     ("duration", "Duration"), ("peak_viewers", "Peak viewers"),
     ("unique_viewers", "Unique viewers"), ("revenue", "Revenue"), ("units", "Units sold"),
-    ("orders", "Orders"), ("conversion", "Conversion"), ("chat", "Chat messages"),
-    ("flash_uplift", "Flash-sale uplift"),
+    ("orders", "Orders"), ("buyers", "Buyers"), ("conversion", "Conversion"),
+    ("chat", "Chat messages"), ("flash_uplift", "Flash-sale uplift"),
 )
 PDF_DPI = 96  # painter units are screen pixels, so the charts keep their on-screen proportions
 
@@ -62,6 +62,7 @@ def figures(report: ShowReport) -> dict[str, str]:
         "revenue": format_money(report.revenue),
         "units": f"{report.units:,}",
         "orders": f"{report.orders:,}",
+        "buyers": UNKNOWN if report.buyers is None else f"{report.buyers:,}",
         "conversion": format_percent(conversion),
         "chat": chat,
         "flash_uplift": format_ratio(report.flash_uplift),

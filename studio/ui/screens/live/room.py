@@ -71,6 +71,7 @@ class LiveRoom(QObject):
     figures_updated = Signal(object)      # MetricsUpdate of one batch (for toasts)
     flash_ended = Signal(str)             # product name whose flash sale ended on time
     report_ready = Signal(object)         # ShowReport, once the show ended
+    buyers_counted = Signal(str, int)     # (show id, distinct buyers as the server counts)
 
     def __init__(self, ctx: ScreenContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +87,7 @@ class LiveRoom(QObject):
         self._unsubscribe: Callable[[], None] | None = None
         self._refreshing = False
         self._refresh_again = False
+        self._buyers_stale = True  # order lines changed since the server last counted buyers
         self._closed = False
         self._goal_id: str | None = None
         self.goal_period: str | None = None
@@ -190,6 +192,7 @@ class LiveRoom(QObject):
         self._detach_session()
         self.session = session
         self.metrics = None
+        self._buyers_stale = True
         self._unsubscribe = session.subscribe(self._on_session_event)
         self._flash_product = session.flash.window.live_product_id if session.flash else None
         if self.ctx.follow_show is not None:
@@ -197,6 +200,7 @@ class LiveRoom(QObject):
         await self.reload()
         self.opened.emit(session.session_id)
         self.changed.emit()
+        self.spawn(self._count_buyers(), "Counting the buyers", busy=False)
 
     def _detach_session(self) -> None:
         if self._unsubscribe is not None:
@@ -238,6 +242,8 @@ class LiveRoom(QObject):
         if self.session is None or not tables & FIGURE_TABLES:
             return
         self.spawn(self.reload(), "Reading the show", busy=False)
+        if "order_items" in tables:
+            self._buyers_stale = True
         if tables & SESSION_TABLES and self.session.state is ShowState.LIVE:
             self.spawn(self._refresh(), "Reading the show", busy=False)
 
@@ -255,10 +261,24 @@ class LiveRoom(QObject):
                 if session is None:
                     return
                 await session.refresh()
+                if self._buyers_stale:
+                    await self._count_buyers()
                 if not self._refresh_again:
                     return
         finally:
             self._refreshing = False
+
+    async def _count_buyers(self) -> None:
+        """The server's count of distinct buyers (conversion needs it; the rows cannot tell)."""
+        session = self.session
+        if session is None:
+            return
+        self._buyers_stale = False
+        try:
+            await session.refresh_figures()
+        except SessionError as exc:  # the figures keep their last count; the next batch asks
+            self._buyers_stale = True
+            log.info("Could not count the show's buyers: %s", exc.message)
 
     # ------------------------------------------------------------------ session events
     def _on_session_event(self, event: Any) -> None:
@@ -267,6 +287,10 @@ class LiveRoom(QObject):
             entry = session.entry(self._flash_product or "")
             self.flash_ended.emit(entry.name if entry else "the product")
             self.spawn(self._refresh(), "Reading the show", busy=False)
+        if event.kind == "figures" and session.buyers is not None and self._alive():
+            if self.metrics is not None and self.metrics.session_id == session.session_id:
+                self.metrics.set_buyers(session.buyers)
+            self.buyers_counted.emit(session.session_id, session.buyers)
         if event.kind == "state" and self.ctx.follow_show is not None:
             live = session.state is ShowState.LIVE
             self.ctx.follow_show(session.session_id if live else None)

@@ -40,7 +40,7 @@ class SalesPanel(QWidget):
         self.products = ProductSalesModel(self)
         self.revenue = StatTile("Revenue")
         self.units = StatTile("Units")
-        self.buyers = StatTile("Orders")
+        self.orders_tile = StatTile("Orders")
         self.conversion = StatTile("Conversion")
         self.products_view = QTableView()
         self.products_view.setModel(self.products)
@@ -58,7 +58,8 @@ class SalesPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         tiles = QGridLayout()
-        for column, tile in enumerate((self.revenue, self.units, self.buyers, self.conversion)):
+        tile_row = (self.revenue, self.units, self.orders_tile, self.conversion)
+        for column, tile in enumerate(tile_row):
             tiles.addWidget(tile, 0, column)
         splitter = QSplitter(Qt.Orientation.Vertical)
         for title, view in (("Units per product", self.products_view),
@@ -87,16 +88,19 @@ class SalesPanel(QWidget):
 
     def show_figures(self, figures: FiguresSnapshot | None) -> None:
         if figures is None:
-            for tile in (self.revenue, self.units, self.buyers, self.conversion):
+            for tile in (self.revenue, self.units, self.orders_tile, self.conversion):
                 tile.set_value("—")
             self.orders.show_feed([])
             self.products.show_products([])
             return
         self.revenue.set_value(format_money(figures.revenue))
         self.units.set_value(f"{figures.units:,}")
-        self.buyers.set_value(f"{figures.buyers:,}", "Orders with at least one line not refunded")
+        self.orders_tile.set_value(f"{figures.orders:,}",
+                                   "Orders with at least one line that counts (not refunded,"
+                                   " payment not failed)")
+        buyers = "buyers not counted yet" if figures.buyers is None else (
+            f"{figures.buyers:,} buyers")
         self.conversion.set_value(conversion_text(figures),
-                                  f"{figures.buyers:,} orders / {figures.unique_viewers:,} "
-                                  "unique viewers")
+                                  f"{buyers} / {figures.unique_viewers:,} unique viewers")
         self.products.show_products(figures.products)
         self.orders.show_feed(figures.feed)
