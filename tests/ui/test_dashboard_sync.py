@@ -1,0 +1,149 @@
+"""End to end: the Dashboard over a real workspace (embedded server with the seed, local
+backend, offline cache, sync engine). Its goal values equal the server's goal_progress, its
+commission totals equal SQL sums over the same rows, a goal made in the form reaches the
+server, and the read state of notifications goes both ways."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from test_dashboard_support import FakeNotifier
+
+from studio.core.models import GoalType
+from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD
+from studio.server.migrations import MigrationRunner, schema_dir
+from studio.sync.local.backend import LocalBackend
+from studio.sync.workspace import Workspace
+from studio.ui.actions import ActionRegistry
+from studio.ui.context import ScreenContext
+from studio.ui.screens.dashboard.format import money_text
+from studio.ui.screens.dashboard.goal_dialog import GoalDialog
+from studio.ui.screens.dashboard.screen import DashboardScreen
+from studio.ui.sync_bridge import SyncBridge
+
+FAST = {"retry_base": 0.01, "retry_cap": 0.05, "poll_interval": 3600.0}
+SYNC_TIMEOUT = 120.0
+
+
+@pytest.fixture(scope="module")
+def seeded_copy(fresh_db_module) -> str:
+    conninfo = fresh_db_module()
+    MigrationRunner(conninfo, schema_dir()).apply(seed=True)
+    return conninfo
+
+
+@pytest.fixture
+def studio(qtbot, run, seeded_copy: str, tmp_path: Path):
+    workspace = Workspace(tmp_path / "data", LocalBackend(seeded_copy), "local",
+                          engine_options=FAST)
+    run(workspace.sign_in(DEMO_HOST.email, DEMO_PASSWORD), timeout=SYNC_TIMEOUT)
+    run(workspace.engine.wait_synced(), timeout=SYNC_TIMEOUT)
+    bridge = SyncBridge()
+    bridge.attach(workspace.engine)
+    ctx = ScreenContext(reader=workspace.reader, submit=workspace.submit,
+                        submit_batch=workspace.submit_batch, signals=bridge.signals,
+                        user_id=workspace.user_id, roles=workspace.roles,
+                        profile_ids=workspace.profile_ids)
+    screen = DashboardScreen(ctx, ActionRegistry(), notifier=FakeNotifier(),
+                             in_background=lambda: False)
+    qtbot.addWidget(screen)
+    run(screen.wait_idle())
+    try:
+        yield workspace, screen
+    finally:
+        bridge.detach()
+        ctx.close()
+        run(workspace.close(), timeout=30)
+
+
+def sync(qtbot, run, workspace: Workspace, screen: DashboardScreen) -> None:
+    status = run(workspace.engine.sync_now(), timeout=SYNC_TIMEOUT)
+    assert status.pending_ops == 0, status
+    for _ in range(3):
+        qtbot.wait(30)
+        run(screen.wait_idle())
+
+
+def test_goal_values_and_commission_equal_the_server(qtbot, run, studio, seeded_copy,
+                                                     pg_connect) -> None:
+    workspace, screen = studio
+    data = screen.data
+    assert data is not None and data.goals and data.earnings
+    server = run(workspace.backend.rpc("goal_progress", {}))
+    assert server, "the seed gives the demo host goals for the current periods"
+    mine = {str(p.goal.id): p for p in data.progress}
+    for row in server:
+        progress = mine[row["goal_id"]]
+        assert (progress.current, progress.percent, progress.achieved) == (
+            Decimal(str(row["current_value"])), Decimal(str(row["percent"])), row["achieved"]
+        ), progress.goal.title
+
+    owner = pg_connect(seeded_copy)
+    ids = [str(e.id) for e in data.earnings]
+    sums = owner.execute(
+        "select coalesce(sum(amount) filter (where status <> 'reversed'), 0),"
+        " coalesce(sum(amount) filter (where status = 'pending'), 0),"
+        " coalesce(sum(amount) filter (where status = 'available'), 0),"
+        " coalesce(sum(amount) filter (where status = 'paid_out'), 0),"
+        " coalesce(sum(amount) filter (where status = 'reversed'), 0), count(*)"
+        " from public.influencer_earnings where id = any(%s::uuid[])", (ids,)).fetchone()
+    in_window = owner.execute(
+        "select count(*) from public.influencer_earnings where influencer_id = %s"
+        " and earned_at >= now() - interval '365 days'",
+        (workspace.profile_ids["host"],)).fetchone()[0]
+    tiles = screen.earnings.tiles
+    assert (sums[5], in_window) == (len(ids), len(ids))  # the same rows
+    assert [tiles[k].value for k in ("commission", "pending", "available", "paid_out",
+                                     "reversed")] == [money_text(v) for v in sums[:5]]
+
+
+def test_a_goal_made_in_the_form_reaches_the_server(qtbot, run, studio, seeded_copy,
+                                                    pg_connect) -> None:
+    workspace, screen = studio
+    taken = {(g.goal_type, g.period) for g in screen.data.goals
+             if g.period_start <= datetime.now(UTC).date() <= g.period_end}
+    kind = next(k for k in (GoalType.UNITS, GoalType.ORDERS, GoalType.REVENUE, GoalType.SHOWS)
+                if (k, "quarterly") not in taken)
+    dialog = screen.edit_goal(None)
+    assert isinstance(dialog, GoalDialog)
+    dialog.title.setText("Sync test quarter")
+    dialog.kind.setCurrentIndex(dialog.kind.findData(kind.value))
+    dialog.period.setCurrentIndex(dialog.period.findData("quarterly"))
+    dialog.target.setText("5")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    sync(qtbot, run, workspace, screen)
+    owner = pg_connect(seeded_copy)
+    goal_id, current = owner.execute(
+        "select id::text, current_value from public.influencer_goals"
+        " where title = 'Sync test quarter'").fetchone()
+    [mine] = [p for p in screen.data.progress if str(p.goal.id) == goal_id]
+    assert mine.current == current  # the client's value equals the one the server computed
+
+
+def test_notification_read_state_round_trips(qtbot, run, studio, seeded_copy,
+                                             pg_connect) -> None:
+    workspace, screen = studio
+    host = workspace.profile_ids["host"]
+    owner = pg_connect(seeded_copy)
+    owner.execute("insert into public.influencer_notifications (influencer_id, type, title)"
+                  " values (%s, 'system', 'Read here'), (%s, 'system', 'Read elsewhere')",
+                  (host, host))
+    sync(qtbot, run, workspace, screen)
+    unread = screen.data.unread
+    here = next(n for n in screen.data.notifications if n.title == "Read here")
+    screen.mark_read([here])
+    sync(qtbot, run, workspace, screen)
+    assert owner.execute("select is_read, read_at is not null from"
+                         " public.influencer_notifications where id = %s",
+                         (str(here.id),)).fetchone() == (True, True)
+    assert screen.data.unread == unread - 1
+    # Read on another device: the server's state reaches the inbox after a sync.
+    owner.execute("update public.influencer_notifications set is_read = true, read_at = now()"
+                  " where title = 'Read elsewhere'")
+    sync(qtbot, run, workspace, screen)
+    assert screen.data.unread == unread - 2
+    assert next(n for n in screen.data.notifications if n.title == "Read elsewhere").is_read
