@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 from test_dashboard_support import (
     NOW,
@@ -270,3 +270,13 @@ def test_a_non_host_sees_why_there_is_nothing(qtbot, run, fake_context) -> None:
     screen.activate()
     run(screen.wait_idle())
     assert screen.data is None and screen.stack.currentIndex() == 0
+
+
+def test_money_follows_the_locale(qapp) -> None:
+    us = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    de = QLocale(QLocale.Language.German, QLocale.Country.Germany)
+    assert money_text(D("1234.5"), us) == "$1,234.50"
+    assert money_text(D("1234.5"), de) == "1.234,50\xa0$"
+    assert money_text(D("9999999999.99"), us) == "$9,999,999,999.99"  # exact to the cent
+    assert money_text(D("1234.5"), QLocale.c()) == "$1,234.50"  # no grouping in C: our own
+    assert money_text(None, us) == "—"
