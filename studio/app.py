@@ -17,14 +17,18 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QSize, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from studio import __version__
 from studio.core.paths import APP_AUTHOR, APP_NAME, AppPaths, app_paths
 from studio.core.settings import Settings, load_settings
+from studio.crash import CrashReporter
+from studio.resources import ICON_SIZES, icon_png
+from studio.ui.about_dialog import register_about
 from studio.ui.actions import ActionRegistry
+from studio.ui.crash_notice import CrashNotice
 from studio.ui.main_window import MainWindow, ScreenEntry, lazy_screen
 from studio.ui.placeholder_screen import placeholder_factory
 from studio.ui.settings_screen import SettingsScreen
@@ -84,24 +88,10 @@ def configure_logging(log_file: Path) -> None:
 
 
 def app_icon() -> QIcon:
-    """The window icon, drawn (no image files to ship): a rounded tile with a play mark."""
+    """The app icon, from its PNG renders in studio/resources (drawn by packaging/make_icons.py)."""
     icon = QIcon()
-    for size in (16, 32, 64, 128):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QColor("#2f6fdb"))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawRoundedRect(QRectF(0, 0, size, size), size * 0.22, size * 0.22)
-        painter.setPen(QColor("#ffffff"))
-        font = QFont()
-        font.setBold(True)
-        font.setPixelSize(int(size * 0.62))
-        painter.setFont(font)
-        painter.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, "S")
-        painter.end()
-        icon.addPixmap(pixmap)
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_png(size)), QSize(size, size))
     return icon
 
 
@@ -119,6 +109,7 @@ class Studio:
             on_apply=self.controller.apply_request, on_sign_out=self.controller.sign_out,
             on_theme=self._set_theme)
         self.window = MainWindow(screen_entries(self.settings_screen), self.actions)
+        register_about(self.actions, self.window, paths)
         self.window.setWindowIcon(app.windowIcon())
         self.window.restore_window(settings.window.geometry, settings.window.state)
         self.window.navigate(settings.window.last_screen)
@@ -201,6 +192,8 @@ def main() -> int:
     """Open ShopStream Studio; returns when the window has closed and the workspace with it."""
     paths = app_paths()
     configure_logging(paths.log_file)
+    crashes = CrashReporter(paths.log_dir)  # unhandled errors: a report file under the log dir
+    crashes.install()
     settings = load_settings(paths.settings_file)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -210,10 +203,12 @@ def main() -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("shopstream-studio")
     app.setWindowIcon(app_icon())
+    crashes.notify = CrashNotice(app).notify
     # The asyncio side ends the app after a clean shutdown, not Qt on its own.
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    crashes.install_on_loop(loop)
     try:
         studio = Studio(app, paths, settings)
         close_on_signals(studio)
