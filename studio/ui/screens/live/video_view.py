@@ -22,6 +22,11 @@ def web_engine_available() -> bool:
     """Whether an embedded web view can be made here."""
     if os.environ.get(BROWSER_ENV) == "1":
         return False
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "QTWEBENGINE_DISABLE_SANDBOX" not in (
+            os.environ):
+        # Chromium refuses to start its sandbox as root and takes the process down with it.
+        log.warning("Running as root: the video view runs without Chromium's sandbox")
+        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
     try:
         import PySide6.QtWebEngineWidgets  # noqa: F401  (heavy: only when video is opened)
     except ImportError as exc:
@@ -34,21 +39,26 @@ def is_prebuilt(url: QUrl) -> bool:
     return url.scheme() == "https" and url.host().endswith(PREBUILT_SUFFIX)
 
 
+def grants(permission_type: Any, origin: QUrl) -> bool:
+    """Camera and microphone, for a 100ms Prebuilt page only; nothing else, for nobody."""
+    from PySide6.QtWebEngineCore import QWebEnginePermission
+
+    kind = QWebEnginePermission.PermissionType
+    media = {kind.MediaAudioCapture, kind.MediaVideoCapture, kind.MediaAudioVideoCapture}
+    return permission_type in media and is_prebuilt(origin)
+
+
 def make_web_view(parent: QWidget | None = None) -> Any:
     """A QWebEngineView whose page grants camera and microphone to 100ms Prebuilt pages, and
     refuses every other permission and origin."""
     from PySide6.QtWebEngineCore import QWebEnginePage, QWebEnginePermission
     from PySide6.QtWebEngineWidgets import QWebEngineView
 
-    media = {QWebEnginePermission.PermissionType.MediaAudioCapture,
-             QWebEnginePermission.PermissionType.MediaVideoCapture,
-             QWebEnginePermission.PermissionType.MediaAudioVideoCapture}
-
     view = QWebEngineView(parent)
     page = QWebEnginePage(view)
 
     def decide(permission: QWebEnginePermission) -> None:
-        if permission.permissionType() in media and is_prebuilt(permission.origin()):
+        if grants(permission.permissionType(), permission.origin()):
             permission.grant()
         else:
             log.info("Refused %s for %s", permission.permissionType().name,
