@@ -5,12 +5,14 @@ server, and the read state of notifications goes both ways."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from test_dashboard_layout import SIZE, cut_words
 from test_dashboard_support import FakeNotifier
 
 from studio.core.models import GoalType
@@ -20,6 +22,7 @@ from studio.sync.local.backend import LocalBackend
 from studio.sync.workspace import Workspace
 from studio.ui.actions import ActionRegistry
 from studio.ui.context import ScreenContext
+from studio.ui.main_window import MainWindow, ScreenEntry
 from studio.ui.screens.dashboard.format import money_text
 from studio.ui.screens.dashboard.goal_dialog import GoalDialog
 from studio.ui.screens.dashboard.screen import DashboardScreen
@@ -66,6 +69,28 @@ def sync(qtbot, run, workspace: Workspace, screen: DashboardScreen) -> None:
     for _ in range(3):
         qtbot.wait(30)
         run(screen.wait_idle())
+
+
+def test_the_demo_hosts_dashboard_fits_1280x720(qtbot, run, studio, tmp_path: Path) -> None:
+    """Every view on the seed's data in the main window: nothing widens it, nothing is cut."""
+    _workspace, seeded = studio
+    window = MainWindow([ScreenEntry("dashboard", "Dashboard",
+                                     lambda *_args: seeded, symbol="▦")], ActionRegistry())
+    qtbot.addWidget(window)
+    window.resize(*SIZE)
+    window.show()
+    window.install_screens(seeded._ctx)
+    window.navigate("dashboard")
+    run(seeded.wait_idle())
+    folder = Path(os.environ.get("SHOPSTREAM_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(seeded.tabs.count()):
+        seeded.tabs.setCurrentIndex(index)
+        qtbot.wait(50)
+        name = seeded.tabs.tabText(index).split(" (")[0].lower().replace(" ", "_")
+        assert (window.width(), window.height()) == SIZE, name
+        assert cut_words(seeded.tabs.currentWidget()) == [], name
+        assert window.grab().save(str(folder / f"dashboard_seed_{name}_1280x720.png"))
 
 
 def test_goal_values_and_commission_equal_the_server(qtbot, run, studio, seeded_copy,
