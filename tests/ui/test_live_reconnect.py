@@ -111,6 +111,8 @@ def test_a_connection_lost_mid_show_loses_no_chat_message_or_order(
         chat(live_world, people, 50, 10)
         qtbot.wait(1500)  # long enough for the feed's reconnect attempts to fail
         assert not engine.realtime_status.live
+        # Nothing reached the studio meanwhile: what follows is the catch-up.
+        assert (len(chat_ids(screen)), len(feed_ids(screen))) == (10, 1)
     finally:
         restore(live_world)
 
