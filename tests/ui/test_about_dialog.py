@@ -9,7 +9,7 @@ import sqlite3
 import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from studio import __version__
@@ -60,3 +60,18 @@ def test_the_help_about_action_opens_the_dialog_and_is_listed(qtbot: QtBot) -> N
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.windowTitle() == "About ShopStream Studio"
+
+
+def test_the_studio_offers_help_about(qtbot: QtBot, qapp: QApplication) -> None:
+    from studio.app import Studio
+    from studio.core.settings import Settings
+
+    studio = Studio(qapp, app_paths(), Settings(), opener=_never_opened)
+    qtbot.addWidget(studio.window)
+    action = studio.actions.action(ABOUT_ACTION)
+    assert action.parent() is studio.window
+    assert ABOUT_ACTION in [spec.action_id for spec in studio.actions.specs()]
+
+
+async def _never_opened(*_args: object) -> object:
+    raise AssertionError("the workspace is not opened in this test")
