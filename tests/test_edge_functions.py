@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -87,3 +88,13 @@ def test_edge_functions_pass_their_deno_tests(deno: Path) -> None:
     ran = set(re.findall(r"^running \d+ tests? from \./_tests/(\S+_test\.ts)$", output,
                          re.MULTILINE))
     assert modules and ran == modules, output
+
+
+def test_every_function_is_configured_for_the_supabase_cli() -> None:
+    """Each function directory has its config.toml entry; only the webhook skips the JWT."""
+    config = tomllib.loads((FUNCTIONS.parent / "config.toml").read_text())
+    functions = {p.parent.name for p in FUNCTIONS.glob("*/index.ts")
+                 if not p.parent.name.startswith("_")}
+    assert functions == {"hms-rooms", "hms-webhook"}
+    assert {name: entry["verify_jwt"] for name, entry in config["functions"].items()} == {
+        "hms-rooms": True, "hms-webhook": False}
