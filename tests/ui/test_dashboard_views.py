@@ -280,3 +280,13 @@ def test_money_follows_the_locale(qapp) -> None:
     assert money_text(D("9999999999.99"), us) == "$9,999,999,999.99"  # exact to the cent
     assert money_text(D("1234.5"), QLocale.c()) == "$1,234.50"  # no grouping in C: our own
     assert money_text(None, us) == "—"
+
+
+def test_a_refused_goal_write_is_said_on_the_screen(qtbot, run, fake_context) -> None:
+    screen, ctx = dashboard(qtbot, run, fake_context)
+    ctx.signals.op_rejected.emit("op", "live_products", "Not mine", "", "")
+    assert not screen.message.isVisibleTo(screen)
+    ctx.signals.op_rejected.emit("op", "influencer_goals", "duplicate goal for this period",
+                                 "23505", "")
+    assert screen.message.text() == (
+        "The server refused a change: duplicate goal for this period")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -160,6 +161,8 @@ class DashboardScreen(QWidget):
             while True:
                 self._dirty = False
                 data = await self._ctx.read(load_dashboard, self._host_id, self._clock())
+                if not shiboken6.isValid(self):  # signed out while reading: nothing to show
+                    return
                 self._apply(data)
                 if not self._dirty:
                     return
