@@ -36,6 +36,7 @@ from studio.core.settings import Settings, email_problem, supabase_url_problem
 from studio.server.demo_accounts import DEMO_CUSTOMERS, DEMO_HOST, DEMO_PASSWORD, DEMO_WHOLESALER
 from studio.ui.actions import ActionRegistry
 from studio.ui.theme import THEME_CHOICES
+from studio.ui.video_settings import VideoSettings
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ class SettingsScreen(QWidget):
         column.addWidget(title)
         column.addWidget(self._workspace_group(settings))
         column.addWidget(self._account_group())
+        self.video = VideoSettings()
+        column.addWidget(self.video)
         column.addWidget(self._appearance_group(settings.appearance.theme))
         column.addWidget(self._paths_group(paths))
         column.addStretch(1)
