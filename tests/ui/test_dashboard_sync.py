@@ -160,7 +160,14 @@ def test_notification_read_state_round_trips(qtbot, run, studio, seeded_copy,
     sync(qtbot, run, workspace, screen)
     unread = screen.data.unread
     here = next(n for n in screen.data.notifications if n.title == "Read here")
+    run(workspace.engine.stop())  # offline: read here at once, sent with the next sync
     screen.mark_read([here])
+    for _ in range(3):
+        qtbot.wait(30)
+        run(screen.wait_idle())
+    assert screen.data.unread == unread - 1
+    assert owner.execute("select is_read from public.influencer_notifications where id = %s",
+                         (str(here.id),)).fetchone() == (False,)
     sync(qtbot, run, workspace, screen)
     assert owner.execute("select is_read, read_at is not null from"
                          " public.influencer_notifications where id = %s",
