@@ -106,8 +106,10 @@ def by_show(earnings: Iterable[Earning], shows: Mapping[str, tuple[str, datetime
         groups.setdefault(key, []).append(earning)
     out = []
     for key, rows in groups.items():
-        title, started = shows.get(key, ("Not during a show", None)) if key else (
-            "Not during a show", None)
+        if key is None:
+            title, started = "Not during a show", None
+        else:  # a show not in the local copy yet (a sync under way)
+            title, started = shows.get(key, ("Show not synced yet", None))
         counted = [e for e in rows if e.status != EarningStatus.REVERSED]
         known = all(str(e.order_item_id) in units_of_item for e in counted)
         units = sum(units_of_item[str(e.order_item_id)] for e in counted) if known else None

@@ -57,6 +57,14 @@ TOAST_MS = 6000
 NAV_ID = "dashboard"
 
 
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class DashboardScreen(QWidget):
     nav_id = NAV_ID
     nav_title = "Dashboard"
@@ -123,7 +131,7 @@ class DashboardScreen(QWidget):
         self.earnings.export_requested.connect(self.ask_export)
         ctx.signals.tables_changed.connect(self._on_tables_changed)
         ctx.signals.op_rejected.connect(self._on_op_rejected)
-        if self._host_id:
+        if self._host_id and _loop_running():
             self.reload()  # notifications and unlocks are followed from the start
 
     # ------------------------------------------------------------------ loading
