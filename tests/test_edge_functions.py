@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,9 +10,13 @@ import subprocess
 import sys
 import tomllib
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from edge_postgrest import Keys, serving
+
+from studio.server import db
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "backend_schema" / "supabase" / "functions"
@@ -98,3 +103,56 @@ def test_every_function_is_configured_for_the_supabase_cli() -> None:
     assert functions == {"hms-rooms", "hms-webhook"}
     assert {name: entry["verify_jwt"] for name, entry in config["functions"].items()} == {
         "hms-rooms": True, "hms-webhook": False}
+
+
+def test_edge_functions_on_the_real_schema(deno: Path, fresh_db: Callable[..., str]) -> None:
+    """hms-rooms and hms-webhook against a migrated database served as PostgREST would."""
+    conninfo = fresh_db()
+    keys = Keys()
+    with db.connect(conninfo, autocommit=True) as conn:
+        users = {name: str(uuid.uuid4()) for name in ("host", "stranger", "viewer")}
+        for name, user_id in users.items():
+            conn.execute("insert into auth.users (instance_id, id, aud, role, email)"
+                         " values ('00000000-0000-0000-0000-000000000000', %s,"
+                         " 'authenticated', 'authenticated', %s)",
+                         (user_id, f"{name}-{user_id[:8]}@example.test"))
+        for name in ("host", "stranger"):
+            conn.execute("insert into public.influencers (user_id, display_name, handle,"
+                         " verification_status) values (%s, %s, %s, 'verified')",
+                         (users[name], f"E2E {name}", f"e2e_{name}_{users[name][:6]}"))
+        show = conn.execute(
+            "insert into public.live_stream_sessions (influencer_id, title, status,"
+            " scheduled_start, actual_start) select i.id, 'E2E show', 'live',"
+            " now() - interval '10 minutes', now() - interval '5 minutes'"
+            " from public.influencers i where i.user_id = %s returning id::text",
+            (users["host"],)).fetchone()[0]
+
+        with serving(conninfo, keys) as url:
+            env = {**os.environ, "DENO_DIR": str(DENO_HOME / "cache"), "NO_COLOR": "1",
+                   "DENO_NO_UPDATE_CHECK": "1",
+                   "SHOPSTREAM_E2E": json.dumps({
+                       "url": url, "anon_key": keys.anon, "service_key": keys.service,
+                       "jwt_secret": keys.jwt_secret, "show": show, **users})}
+            done = subprocess.run(
+                [str(deno), "test", "--allow-net=127.0.0.1", "--allow-env", "--allow-read=.",
+                 "_tests/schema_e2e_test.ts"],
+                cwd=FUNCTIONS, env=env, capture_output=True, text=True, timeout=300,
+                check=False)
+        output = done.stdout + done.stderr
+        assert done.returncode == 0, output
+        assert re.search(r"^ok \| 1 passed \| 0 failed", output, re.MULTILINE), output
+
+        # What the functions left in the database: two visits, both closed, the room cleared.
+        visits = conn.execute(
+            "select hms_peer_id, user_id::text, left_at is not null from"
+            " public.live_stream_viewers where session_id = %s order by hms_peer_id",
+            (show,)).fetchall()
+        assert visits == [("7d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a01", users["viewer"], True),
+                          ("second-peer", None, True)]
+        assert conn.execute(
+            "select current_viewers, unique_viewers, hms_room_id, hms_host_room_code,"
+            " hms_viewer_room_code from public.live_stream_sessions where id = %s",
+            (show,)).fetchone() == (0, 2, None, None, None)
+        assert conn.execute("select count(*), bool_and(closed_at is not null)"
+                            " from private.show_rooms where session_id = %s",
+                            (show,)).fetchone() == (1, True)
