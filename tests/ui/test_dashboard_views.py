@@ -201,6 +201,8 @@ def test_notifications_unread_count_filter_and_mark_read(qtbot, run, fake_contex
 
 def test_a_realtime_unlock_toasts(qtbot, run, fake_context) -> None:
     screen, ctx = dashboard(qtbot, run, fake_context)
+    screen.resize(1000, 640)
+    screen.show()
     assert screen.toasts == []
     badge = next(r for r in world_rows()["influencer_achievements"]
                  if r["id"] == achievement_id(2))
@@ -208,7 +210,7 @@ def test_a_realtime_unlock_toasts(qtbot, run, fake_context) -> None:
                                             "unlocked_at": (NOW - timedelta(minutes=1))
                                             .isoformat()}])
     qtbot.waitUntil(lambda: screen.toasts == ["Achievement unlocked: Ten orders"])
-    assert screen.toast.isVisible() or not screen.isVisible()
+    assert screen.toast.isVisible() and screen.toast.text() == "Achievement unlocked: Ten orders"
     assert screen.achievements.summary.text() == "2 of 3 unlocked"
 
 
