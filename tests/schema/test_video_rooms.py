@@ -344,3 +344,18 @@ def test_cohost_reads_sales_lines_but_no_buyer_data(conn: psycopg.Connection) ->
                       f"select {column} from public.order_items where session_id = %s",
                       (c.session_id,))
         assert err.sqlstate == "42501", column
+
+
+def test_cohost_reads_the_chat_as_the_host_does(conn: psycopg.Connection) -> None:
+    c = cast(conn)
+    conn.execute("insert into public.live_stream_chat (session_id, user_id, message, is_hidden)"
+                 " values (%s, %s, 'spam', true)", (c.session_id, c.customer.user_id))
+    hidden = "select count(*) from public.live_stream_chat where session_id = %s and is_hidden"
+    assert rpc(conn, c.cohost.user_id, hidden, (c.session_id,)) == 0
+    rpc(conn, c.host.user_id, INVITE, (c.session_id, c.cohost.profile_id))
+    assert rpc(conn, c.cohost.user_id, hidden, (c.session_id,)) == 1
+    assert rpc(conn, c.stranger.user_id, hidden, (c.session_id,)) == 0
+    # Moderating stays the host's.
+    assert rpc(conn, c.cohost.user_id, "with u as (update public.live_stream_chat"
+               " set is_hidden = false where session_id = %s returning 1)"
+               " select count(*) from u", (c.session_id,)) == 0

@@ -183,8 +183,9 @@ create policy live_session_cohosts_select_authenticated on public.live_session_c
          or (select private.is_admin()));
 
 -- Co-hosts read the show's control room: the show itself (a rehearsal included), every item
--- of its lineup with its figures, and its sales lines (no personal data: order_items' readable
--- columns hold none, and orders stay the buyer's). The policies are those of 000500 with one
+-- of its lineup with its figures, its sales lines (no personal data: order_items' readable
+-- columns hold none, and orders stay the buyer's) and its chat as the host sees it (hidden
+-- messages included; moderating stays the host's). The policies are those of 000500 with one
 -- more alternative each.
 drop policy live_stream_sessions_select_authenticated on public.live_stream_sessions;
 create policy live_stream_sessions_select_authenticated on public.live_stream_sessions
@@ -217,6 +218,21 @@ create policy order_items_select_authenticated on public.order_items for select 
          or (select private.is_admin())
          or order_id in (select o.id from public.orders o
                          where o.customer_id = (select private.current_customer_id()))
+         or session_id in (select c.session_id from public.live_session_cohosts c
+                            where c.influencer_id = (select private.current_influencer_id())));
+
+drop policy live_stream_chat_select_authenticated on public.live_stream_chat;
+create policy live_stream_chat_select_authenticated on public.live_stream_chat
+  for select to authenticated
+  using ((not is_hidden
+          and exists (select 1 from public.live_stream_sessions s
+                      where s.id = live_stream_chat.session_id
+                        and s.status in ('live', 'ended') and not s.is_rehearsal))
+         or user_id = (select auth.uid())
+         or (select private.is_admin())
+         or exists (select 1 from public.live_stream_sessions s
+                    where s.id = live_stream_chat.session_id
+                      and s.influencer_id = (select private.current_influencer_id()))
          or session_id in (select c.session_id from public.live_session_cohosts c
                             where c.influencer_id = (select private.current_influencer_id())));
 
