@@ -1,13 +1,14 @@
 # ShopStream Studio developer commands.
 #   make run    create .venv if needed, install, start the app
 #   make test   install, then ruff, import contracts and pytest
+#   make dist   the frozen app (PyInstaller) and the Linux packages in dist/
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install dist
 
 install: $(STAMP)
 
@@ -36,6 +37,14 @@ test: $(STAMP)
 bench: $(STAMP)
 	@if [ -f bench/run_all.py ]; then $(BIN)/python bench/run_all.py; \
 	else echo "bench/run_all.py does not exist yet; nothing to run"; fi
+
+# Linux installers: the one-folder app (PyInstaller, in build/), then dist/*.tar.gz, dist/*.deb
+# and the AppDir (an .AppImage too when appimagetool is on PATH). See packaging/README.md.
+dist: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath build/pyinstaller \
+		--workpath build/pyinstaller-work packaging/shopstream-studio.spec
+	$(BIN)/python packaging/linux/build_packages.py --bundle build/pyinstaller/shopstream-studio \
+		--out dist --appimage
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .import_linter_cache
