@@ -19,12 +19,16 @@ writes them to the cache in batches.
    thread in the same chunk sizes: rows per second, and the ratio of (2) to it.
 
     python bench/chat_burst.py [--messages N] [--max-seconds S] [--rate N] [--latency-count N]
+                               [--json PATH]
+
+`--json PATH` also writes the figures to PATH (bench/run_all.py gathers them).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -327,6 +331,7 @@ def main() -> int:
                         help="stop inserting after this long (the output says how many went)")
     parser.add_argument("--rate", type=float, default=200.0, help="messages/s, latency phase")
     parser.add_argument("--latency-count", type=int, default=2_000)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.messages < 1 or args.latency_count < 1 or args.rate <= 0 or args.max_seconds <= 0:
         parser.error("--messages, --latency-count, --rate and --max-seconds must be positive")
@@ -366,6 +371,9 @@ def main() -> int:
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
+    if args.json is not None:
+        figures = {k: v for k, v in r.items() if isinstance(v, (int, float, str, bool))}
+        args.json.write_text(json.dumps({**figures, "requested": args.messages}, indent=1))
     return 0 if r["burst_complete"] else 1
 
 

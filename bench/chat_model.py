@@ -14,6 +14,9 @@
    heartbeat: the largest gap between ticks minus 5 ms).
 
     python bench/chat_model.py [--messages N] [--batch B] [--cache-messages M] [--capacity C]
+                               [--json PATH]
+
+`--json PATH` also writes the figures to PATH (bench/run_all.py gathers them).
 
 `run_model_burst` and `run_cache_burst` can be imported by other benchmarks.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import sys
 import tempfile
@@ -256,6 +260,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--cache-messages", type=int, default=100_000)
     parser.add_argument("--capacity", type=int, default=5_000)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if min(args.messages, args.batch, args.cache_messages, args.capacity) < 1:
         parser.error("every count must be at least 1")
@@ -282,6 +287,9 @@ def main() -> int:
           f"batches, longest UI-thread stall {cache['stall_ms']:.1f} ms, "
           f"{cache['rows_kept']:,} rows kept")
     loop.close()
+    if args.json is not None:
+        args.json.write_text(json.dumps({"model": model, "cache": cache}, indent=1,
+                                        default=str))
     return 0
 
 
