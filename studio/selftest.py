@@ -2,7 +2,8 @@
 
 Each check exercises a part a frozen or installed app can lose: every module importable, Qt
 starting (offscreen), the offline cache created and migrated, the embedded PostgreSQL started
-with the schema applied and stopped again, the OS keyring, and TLS certificates. Nothing touches
+with the schema applied and stopped again, the OS keyring, TLS certificates, and Qt WebEngine
+(present, or cleanly absent: the video then opens in the system browser). Nothing touches
 the user's data: all files go to a temporary directory removed at the end. No network is used.
 """
 
@@ -175,6 +176,16 @@ def check_keyring(_scratch: Path) -> str:
     return f"backend {name}"
 
 
+def check_web_view(_scratch: Path) -> str:
+    """Qt WebEngine (the embedded video view) imports, or is cleanly absent (system browser)."""
+    import importlib.util
+
+    if importlib.util.find_spec("PySide6.QtWebEngineWidgets") is None:
+        return "Qt WebEngine not included: video opens in the system browser"
+    importlib.import_module("PySide6.QtWebEngineWidgets")
+    return "Qt WebEngine available: video opens inside the studio"
+
+
 def check_tls(_scratch: Path) -> str:
     """TLS contexts load with CA certificates (certifi's bundle, as httpx uses, and the OS's)."""
     import ssl
@@ -201,6 +212,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("local server", check_server),
     ("keyring", check_keyring),
     ("tls", check_tls),
+    ("web view", check_web_view),
 ]
 
 

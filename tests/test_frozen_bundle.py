@@ -27,7 +27,7 @@ PACKAGER = ROOT / "packaging" / "linux" / "build_packages.py"
 NAME = "shopstream-studio"
 BUILD_TIMEOUT_S = 1800
 RUN_TIMEOUT_S = 300
-MUST_PASS = ("modules", "qt", "cache", "schema files", "local server", "tls")
+MUST_PASS = ("modules", "qt", "cache", "schema files", "local server", "tls", "web view")
 
 pytestmark = [
     pytest.mark.frozen_bundle,
@@ -90,6 +90,7 @@ def test_the_bundle_passes_its_self_test(bundle: Path, build_root: Path) -> None
     result = _self_test(bundle / NAME, build_root / "home-bundle")
     _assert_passed(result)
     assert str(bundle) in result.stdout  # the schema shipped inside the bundle was used
+    assert "Qt WebEngine not included: video opens in the system browser" in result.stdout
 
 
 def test_the_deb_installs_the_app_and_it_runs_from_the_unpacked_root(

@@ -107,3 +107,18 @@ def test_missing_schema_files_fail_the_schema_check_with_the_folder(
     result = selftest.run_check("schema files", selftest.check_schema_files, tmp_path)
     assert result.status == "FAILED"
     assert str(tmp_path / "migrations") in result.detail
+
+
+def test_the_web_view_check_accepts_qt_webengine_being_absent(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def without_webengine(name: str, *args: object) -> object:
+        return None if name.startswith("PySide6.QtWebEngine") else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_webengine)
+    result = selftest.run_check("web view", selftest.check_web_view, tmp_path)
+    assert result.status == "ok"
+    assert "system browser" in result.detail
