@@ -69,7 +69,7 @@ def room_of(c: Cast) -> str:
 
 
 def open_room(conn: psycopg.Connection, c: Cast, room: str | None = None,
-              codes: dict[str, str] | None = None) -> None:
+              codes: dict[str, str | None] | None = None) -> None:
     rpc(conn, c.host.user_id, RECORD, (c.session_id, room or room_of(c), Jsonb(codes or CODES)))
 
 
@@ -85,6 +85,20 @@ def test_host_records_the_room_and_reads_every_code(conn: psycopg.Connection) ->
     assert (creds["status"], creds["is_rehearsal"]) == ("live", False)
     assert rpc(conn, None, "select public.viewer_room_code(%s)", (c.session_id,),
                role="anon") == CODES["viewer"]
+
+
+@pytest.mark.parametrize("codes", [{**CODES, "co-host": None},
+                                   {"host": CODES["host"], "viewer": CODES["viewer"]}])
+def test_a_room_without_a_cohost_code_is_recorded(conn: psycopg.Connection,
+                                                  codes: dict[str, str | None]) -> None:
+    """A template may lack the co-host role: the show then has no co-host code."""
+    c = cast(conn)
+    rpc(conn, c.host.user_id, INVITE, (c.session_id, c.cohost.profile_id))
+    open_room(conn, c, codes=codes)
+    creds = rpc(conn, c.host.user_id, CREDENTIALS, (c.session_id,))
+    assert (creds["hms_host_room_code"], creds["hms_cohost_room_code"],
+            creds["hms_viewer_room_code"]) == (CODES["host"], None, CODES["viewer"])
+    assert rpc(conn, c.cohost.user_id, COHOST_CODE, (c.session_id,)) is None
 
 
 def test_recording_a_new_room_replaces_the_old_one(conn: psycopg.Connection) -> None:
@@ -107,7 +121,9 @@ def test_recording_a_new_room_replaces_the_old_one(conn: psycopg.Connection) -> 
     ("host", "r" * 65, CODES, "22023", "p_room_id must be a 100ms room id"),
     ("host", "roomx", None, "22023", "p_codes must be a JSON object"),
     ("host", "roomx", ["a"], "22023", "p_codes must be a JSON object"),
-    ("host", "roomx", {"host": "a", "viewer": "b"}, "22023", "p_codes.co-host must be"),
+    ("host", "roomx", {"host": "a", "co-host": "b"}, "22023", "p_codes.viewer must be"),
+    ("host", "roomx", {**CODES, "viewer": None}, "22023", "p_codes.viewer must be"),
+    ("host", "roomx", {**CODES, "co-host": ""}, "22023", "p_codes.co-host must be"),
     ("host", "roomx", {**CODES, "guest": "g"}, "22023", 'unknown role "guest"'),
     ("host", "roomx", {**CODES, "viewer": 42}, "22023", "p_codes.viewer must be"),
     ("host", "roomx", {**CODES, "host": "x" * 65}, "22023", "p_codes.host must be"),

@@ -31,7 +31,8 @@ create table private.show_rooms (
 );
 create index show_rooms_session_id_idx on private.show_rooms (session_id);
 
--- Raises 22023 unless p_codes is {"host": code, "co-host": code, "viewer": code}.
+-- Raises 22023 unless p_codes is {"host": code, "co-host": code, "viewer": code}; the co-host
+-- code may be null or absent (a template without that role: the show has no co-hosts' code).
 create function private.check_room_codes(p_codes jsonb) returns void
 language plpgsql immutable set search_path = ''
 as $$
@@ -49,6 +50,7 @@ begin
     end if;
   end loop;
   foreach k in array array['host', 'co-host', 'viewer'] loop
+    continue when k = 'co-host' and coalesce(p_codes -> k, 'null'::jsonb) = 'null'::jsonb;
     if jsonb_typeof(p_codes -> k) is distinct from 'string'
        or not private.is_hms_token(p_codes ->> k) then
       raise exception 'p_codes.% must be a room code (1 to 64 letters, digits, - or _)', k

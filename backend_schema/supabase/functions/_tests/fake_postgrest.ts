@@ -15,7 +15,7 @@ export interface FakeShow {
   host: string;
   status: string;
   room: string | null;
-  codes: Record<string, string> | null;
+  codes: Record<string, string | null> | null;
 }
 
 export interface RpcCall {
@@ -92,7 +92,7 @@ export class FakePostgrest {
         return refuse(400, "55000", `Cannot open a video room: the show is ${show.status}`);
       }
       show.room = String(args.p_room_id);
-      show.codes = args.p_codes as Record<string, string>;
+      show.codes = args.p_codes as Record<string, string | null>;
       return new Response(null, { status: 204 });
     }
     if (fn === "clear_show_room") {

@@ -174,13 +174,24 @@ test("a passing 100ms outage is retried for safe requests", async (w) => {
   assertEquals(w.hms.rooms.size, 1);
 });
 
-test("a template without the co-host role is reported, nothing recorded", async (w) => {
-  w.hms.roles = ["host", "viewer"];
+test("a template without the viewer role is reported, nothing recorded", async (w) => {
+  w.hms.roles = ["host", "co-host"];
   const res = await w.call({ action: "open", show_id: SHOW });
   assertEquals(res.status, 502);
   assertEquals(res.body.error, "hms_template");
-  assertMatch(String(res.body.message), /no role "co-host"/);
+  assertMatch(String(res.body.message), /no role "viewer"/);
   assertEquals(w.db.shows.get(SHOW)?.room, null);
+});
+
+test("a template without the co-host role opens a room without a co-host code", async (w) => {
+  w.hms.roles = ["host", "viewer"];
+  const res = await w.call({ action: "open", show_id: SHOW });
+  assertEquals(res.status, 200, JSON.stringify(res.body));
+  assertEquals((res.body.codes as Record<string, unknown>)["co-host"], null);
+  assertEquals(w.db.shows.get(SHOW)?.codes?.["co-host"], null);
+  const calls = w.hms.calls.length;
+  assertEquals(await w.call({ action: "open", show_id: SHOW }), res);
+  assertEquals(w.hms.calls.length, calls);
 });
 
 test("role names come from the function's secrets", async (w) => {

@@ -191,7 +191,7 @@ async function openRoom(showId: string, show: ShowCredentials, hms: HmsClient, c
     throw new ApiError(409, "show_ended", `The show is ${show.status}: it cannot have a video room.`);
   }
   const subdomain = hms.config.subdomain;
-  if (show.hms_room_id && show.hms_host_room_code && show.hms_cohost_room_code && show.hms_viewer_room_code) {
+  if (show.hms_room_id && show.hms_host_room_code && show.hms_viewer_room_code) {
     // Opened already (a retry, or a second device): the same room and codes.
     return {
       room_id: show.hms_room_id,
@@ -208,12 +208,13 @@ async function openRoom(showId: string, show: ShowCredentials, hms: HmsClient, c
   if (!room.enabled) await hms.setRoomEnabled(room.id, true);
   const byRole = await hms.createRoomCodes(room.id);
   const { host, cohost, viewer } = hms.config.roles;
-  for (const role of [host, cohost, viewer]) {
+  // The show needs its host and viewers; a template without the co-host role means no co-hosts.
+  for (const role of [host, viewer]) {
     if (!byRole[role]) {
       throw new ApiError(502, "hms_template", `100ms: the room's template has no role "${role}".`);
     }
   }
-  const codes = { host: byRole[host], "co-host": byRole[cohost], viewer: byRole[viewer] };
+  const codes = { host: byRole[host], "co-host": byRole[cohost] ?? null, viewer: byRole[viewer] };
   await call("record_show_room", { p_session_id: showId, p_room_id: room.id, p_codes: codes });
   return { room_id: room.id, codes, subdomain };
 }
