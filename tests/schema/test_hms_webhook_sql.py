@@ -265,3 +265,16 @@ def test_the_ledger_is_private_and_pruned(conn: psycopg.Connection) -> None:
                role="service_role") >= 1
     assert one(conn, "select count(*) from private.hms_webhook_events"
                      " where event_id = 'old-event'") == 0
+
+
+def test_two_devices_of_one_account_joining_at_once_leave_one_open_visit(
+    conninfo: str, conn: psycopg.Connection,
+) -> None:
+    show, room = live_show_with_room(conn)
+    events = [recorded("peer_join_viewer", room, tag=str(i), peer_id=f"device-{i}",
+                       user_id=show.customer.user_id) for i in range(4)]
+    results = concurrently(conninfo, [lambda c, e=e: deliver(c, e) for e in events])
+    assert [r["outcome"] for r in results] == ["joined"] * 4, results
+    open_visits = [v for v in viewers(conn, show.session_id) if v[3] is None]
+    assert len(open_visits) == 1
+    assert counts(conn, show.session_id) == (1, 1, 1)

@@ -500,8 +500,10 @@ begin
       elsif v_status <> 'live' then
         v_outcome := 'not_live';
       else
-        -- One open row per account: a second device of the same user takes over.
+        -- One open row per account: a second device of the same user takes over (its joins
+        -- one at a time too, or two devices would both open a row).
         if v_user is not null then
+          perform pg_advisory_xact_lock(1751474547, hashtext(v_session::text || '/' || v_user));
           update public.live_stream_viewers v set left_at = greatest(v_joined, v.joined_at)
            where v.session_id = v_session and v.user_id = v_user and v.left_at is null;
         end if;
