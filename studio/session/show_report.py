@@ -69,6 +69,14 @@ class ShowReport:
     regular_units: int
     flash_uplift: Decimal | None
     products: tuple[ProductSales, ...]
+    # A practice show: a private rehearsal, or a show of a local workspace's own server
+    # (where every customer is simulated or sample data; ACCESS.md, "Rehearsals").
+    rehearsal: bool = False
+
+    @property
+    def kind(self) -> str:
+        """"Rehearsal report" or "Show report": how every view and export titles it."""
+        return "Rehearsal report" if self.rehearsal else "Show report"
 
     def top_products(self, n: int = 5) -> tuple[ProductSales, ...]:
         """The best sellers by revenue, then units (ties by name)."""
@@ -159,10 +167,12 @@ def compute_report(
     *,
     figures: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    rehearsal: bool = False,
 ) -> ShowReport:
     """The report from the show's rows (server or cache shape) and the server's `figures`
     (`show_figures()`: buyers and every flash window). Without them, buyers and conversion
-    are unknown and only the windows the lineup rows still hold are counted."""
+    are unknown and only the windows the lineup rows still hold are counted. `rehearsal` marks
+    a practice show (a private rehearsal is one whatever it says)."""
     start = optional_timestamp(show.get("actual_start"))
     end = optional_timestamp(show.get("actual_end")) or now or datetime.now(UTC)
     duration = max(end - start, timedelta(0)) if start else timedelta(0)
@@ -210,11 +220,13 @@ def compute_report(
         chat_messages=len(chat), hidden_messages=sum(1 for c in chat if c.get("is_hidden")),
         flash_minutes=flash_minutes.quantize(_RATIO, rounding=ROUND_HALF_UP),
         flash_units=flash_units, regular_units=regular_units, flash_uplift=uplift,
-        products=products)
+        products=products, rehearsal=rehearsal or bool(show.get("is_rehearsal")))
 
 
-async def build_report(server: ShowServer, session_id: str) -> ShowReport:
-    """Read the show's rows from the server and compute its report."""
+async def build_report(server: ShowServer, session_id: str, *, rehearsal: bool = False
+                       ) -> ShowReport:
+    """Read the show's rows from the server and compute its report (`rehearsal`: a show of a
+    local workspace, which the studio reports as a rehearsal)."""
     show = await server.show_row(session_id)
     if show is None:
         raise LookupError(f"Show {session_id} is not visible")
@@ -225,6 +237,7 @@ async def build_report(server: ShowServer, session_id: str) -> ShowReport:
         await server.show_rows("live_stream_chat", session_id, CHAT_COLUMNS),
         await server.show_rows("live_products", session_id, LIVE_PRODUCT_COLUMNS),
         figures=await server.rpc(FIGURES_FUNCTION, {"p_session_id": session_id}),
+        rehearsal=rehearsal,
     )
 
 
@@ -240,6 +253,7 @@ def report_csv(report: ShowReport) -> str:
     w.writerow(["metric", "value"])
     summary = [
         ("show", report.title), ("session_id", report.session_id),
+        ("rehearsal", "yes" if report.rehearsal else "no"),
         ("started_at", _iso(report.started_at)), ("ended_at", _iso(report.ended_at)),
         ("duration_seconds", int(report.duration.total_seconds())),
         ("peak_viewers", report.peak_viewers), ("unique_viewers", report.unique_viewers),

@@ -69,8 +69,12 @@ class ShowSession:
     flash sales and end the show. Each action raises SessionError and changes nothing when
     refused."""
 
-    def __init__(self, server: ShowServer, session_id: str, row: Mapping[str, Any]) -> None:
+    def __init__(self, server: ShowServer, session_id: str, row: Mapping[str, Any], *,
+                 practice: bool = False) -> None:
         self.server = server
+        # A show of a local workspace's own server: public there, a rehearsal for the host
+        # (ACCESS.md, "Rehearsals"): labelled and reported as one.
+        self.practice = practice
         self.session_id = session_id
         self.title = str(row.get("title") or "")
         self.host_id = str(row.get("influencer_id") or "")
@@ -90,7 +94,8 @@ class ShowSession:
     # ------------------------------------------------------------------ opening and reading
     @classmethod
     async def open(cls, server: ShowServer, session_id: str,
-                   cached: Mapping[str, Any] | None = None) -> ShowSession:
+                   cached: Mapping[str, Any] | None = None, *,
+                   practice: bool = False) -> ShowSession:
         """The session of a show as the server has it now (after a restart too: a live show
         comes back live, with its featured product and running flash sale). `cached` is the
         cache's row of the show: a show planned offline that the server does not have yet
@@ -102,10 +107,10 @@ class ShowSession:
                 raise from_backend(exc) from exc
             raise
         if row is None and cached is not None and state_of(cached) is ShowState.DRAFT:
-            return cls(server, str(session_id), cached)
+            return cls(server, str(session_id), cached, practice=practice)
         if row is None:
             raise SessionError("This show does not exist (or is not yours)")
-        session = cls(server, str(session_id), row)
+        session = cls(server, str(session_id), row, practice=practice)
         await session.refresh()
         return session
 
@@ -213,8 +218,14 @@ class ShowSession:
 
     async def load_report(self) -> ShowReport:
         """The show's report from the server's rows (again, if reading it failed at the end)."""
-        self.report = await self._guarded(build_report, self.server, self.session_id)
+        self.report = await build_report_guarded(self.server, self.session_id,
+                                                 rehearsal=self.rehearsing)
         return self.report
+
+    @property
+    def rehearsing(self) -> bool:
+        """A private rehearsal, or a show on a local workspace's own server."""
+        return self.is_rehearsal or self.practice
 
     def _require(self, target: ShowState) -> None:
         try:
@@ -338,6 +349,17 @@ class ShowSession:
             if is_backend_error(exc):
                 raise from_backend(exc) from exc
             raise
+
+
+async def build_report_guarded(server: ShowServer, session_id: str, *,
+                               rehearsal: bool) -> ShowReport:
+    """`build_report`, with the backend's errors as SessionError."""
+    try:
+        return await build_report(server, session_id, rehearsal=rehearsal)
+    except Exception as exc:
+        if is_backend_error(exc):
+            raise from_backend(exc) from exc
+        raise
 
 
 def _text(value: Any) -> str | None:

@@ -139,7 +139,8 @@ def test_go_live_starts_a_scheduled_show_as_its_host_first(
     code = main(["simulate", "--db-url", conninfo, "--show", show.id, "--go-live",
                  "--viewers", "20", "--chat-rate", "5", "--duration", "1"])
     out = capsys.readouterr().out
-    assert code == 0 and out.startswith("The show is live.\n")
+    assert code == 0 and out.startswith(
+        "The show is live on the local server: a rehearsal, no real customer can reach it.\n")
     with db.connect(conninfo, autocommit=True) as conn:
         status, started = conn.execute("select status::text, actual_start is not null from"
                                        " public.live_stream_sessions where id = %s",

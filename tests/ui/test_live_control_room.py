@@ -51,7 +51,8 @@ def test_go_live_shows_the_state_in_words_and_the_elapsed_time(
     assert screen.header.state.text() == "○ Scheduled"
     assert not screen.header.end.isEnabled()
     go_live(qtbot, run, wait_until, screen, live_world)
-    wait_until(lambda: screen.header.state.text() == "● LIVE", WAIT)
+    # A local workspace's show is a rehearsal (ACCESS.md, "Rehearsals").
+    wait_until(lambda: screen.header.state.text() == "◐ Rehearsal", WAIT)
     wait_until(lambda: screen.header.elapsed.text().startswith("Elapsed "), WAIT)
     assert screen.header.end.isEnabled() and not screen.header.go_live.isEnabled()
     names = [row.name for row in screen.queue.rows]
@@ -216,7 +217,7 @@ def test_after_a_restart_the_room_reopens_on_the_live_show(
     screen = open_room(choose=False)
     wait_until(lambda: screen.room.session is not None, WAIT)
     assert screen.room.session.session_id == live_world.session_id
-    assert screen.header.state.text() == "● LIVE"
+    assert screen.header.state.text() == "◐ Rehearsal"
     assert screen.header.picker.currentData() == live_world.session_id
 
 
@@ -277,7 +278,7 @@ def test_the_studio_starting_with_a_live_show_opens_its_control_room(
         assert isinstance(screen, LiveScreen)
         wait_until(lambda: screen.room.session is not None, WAIT)
         assert screen.room.session.session_id == live_world.session_id
-        wait_until(lambda: screen.header.state.text() == "● LIVE", WAIT)
+        wait_until(lambda: screen.header.state.text() == "◐ Rehearsal", WAIT)
         assert screen.ctx.show_server is not None and screen.ctx.follow_show is not None
     finally:
         studio.window.set_close_guard(None)

@@ -28,7 +28,8 @@ def run_in_console(
         with db.connect(conninfo, autocommit=True) as conn:
             check_local(conn)
             if start_show(conn, show_id):
-                print("The show is live.", file=out)
+                print("The show is live on the local server: a rehearsal, no real customer"
+                      " can reach it.", file=out)
     return asyncio.run(_run(conninfo, show_id, config, out))
 
 

@@ -296,7 +296,7 @@ class LiveScreen(QWidget):
         if session is None:
             return ""
         state = session.state.value
-        if state == "live" and (session.is_rehearsal or self.audience.running):
+        if state == "live" and (session.rehearsing or self.audience.running):
             state = "rehearsal"
         return STATE_TEXT.get(state, state)
 

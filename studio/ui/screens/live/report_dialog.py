@@ -55,10 +55,11 @@ class ShowReportDialog(QDialog):
         super().__init__(parent)
         self.report = report
         self.setObjectName("show_report_dialog")
-        self.setWindowTitle(f"Show report — {report.title or 'Untitled show'}")
+        self.setWindowTitle(f"{report.kind} — {report.title or 'Untitled show'}")
         self.setSizeGripEnabled(True)
 
-        heading = QLabel(report.title or "Untitled show")
+        mark = "◐ Rehearsal — " if report.rehearsal else ""
+        heading = QLabel(f"{mark}{report.title or 'Untitled show'}")
         heading.setObjectName("report_title")
         heading.setStyleSheet("font-weight: 600; font-size: 18px;")
         heading.setWordWrap(True)
@@ -249,7 +250,9 @@ async def build_show_report(ctx: ScreenContext, session_id: str,
     status = str(show.get("status") or "unknown")
     if status != "ended":
         raise ValueError(NOT_ENDED.format(status=status))
-    return await build_report(server, session_id)
+    # A local workspace's shows are rehearsals (ACCESS.md, "Rehearsals").
+    return await build_report(server, session_id,
+                              rehearsal=getattr(ctx, "workspace_kind", None) == "local")
 
 
 async def open_show_report(ctx: ScreenContext, session_id: str, parent: QWidget | None = None,

@@ -72,7 +72,8 @@ def figures(report: ShowReport) -> dict[str, str]:
 def summary_words(report: ShowReport) -> str:
     """The report as a few sentences for the host."""
     f = figures(report)
-    parts = [f"The show ran {f['duration']}."]
+    parts = [f"The rehearsal ran {f['duration']}." if report.rehearsal
+             else f"The show ran {f['duration']}."]
     if report.unique_viewers:
         parts.append(f"{counted(report.unique_viewers, 'viewer')} watched, at most "
                      f"{report.peak_viewers:,} at once.")
@@ -137,7 +138,7 @@ def _paint_pdf(report: ShowReport, path: Path, charts: Sequence[ViewersChart | S
                font: QFont | None) -> None:
     writer = QPdfWriter(str(path))
     writer.setResolution(PDF_DPI)
-    writer.setTitle(f"Show report — {report.title}")
+    writer.setTitle(f"{report.kind} — {report.title}")
     writer.setCreator("ShopStream Studio")
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
                                      QPageLayout.Orientation.Portrait,
@@ -176,7 +177,7 @@ def _paint_summary_pages(painter: QPainter, writer: QPdfWriter, page: QRectF,
     bold.setBold(True)
     line = QFontMetricsF(base).height() * 1.35
     painter.setFont(title_font)
-    title = f"Show report — {report.title or 'Untitled show'}"
+    title = f"{report.kind} — {report.title or 'Untitled show'}"
     wrap = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
     title_box = painter.boundingRect(QRectF(0, 0, page.width(), page.height() / 4), wrap, title)
     painter.drawText(title_box, wrap, title)

@@ -186,7 +186,8 @@ class LiveRoom(QObject):
         """Open the show's session (refusals go to `refused`) and follow it live."""
         if self.ctx.show_server is None:
             raise SessionError("This workspace has no server to run shows on")
-        session = await ShowSession.open(self.ctx.show_server, session_id)
+        session = await ShowSession.open(self.ctx.show_server, session_id,
+                                         practice=self.ctx.workspace_kind == "local")
         if self._closed:
             return
         self._detach_session()
