@@ -221,3 +221,66 @@ def test_with_no_account_go_live_is_a_labelled_rehearsal_without_video(
     assert not screen.video.open_button.isEnabled()
     assert not screen.video.restream_start.isEnabled()
     assert status(live_world) == "live"
+
+
+def test_a_cohost_opens_the_show_read_only_with_their_own_code(
+        qtbot, run, wait_until, live_world, open_room, tmp_path: Path) -> None:
+    from test_live_support import FAST as ENGINE_FAST
+    from test_live_support import SYNC_TIMEOUT, f
+
+    from studio.server.demo_accounts import DEMO_PASSWORD, DEMO_PASSWORD_BCRYPT
+    from studio.sync.local.backend import LocalBackend
+    from studio.sync.show_server import BackendShowServer
+    from studio.sync.workspace import Workspace
+    from studio.ui.actions import ActionRegistry
+    from studio.ui.context import ScreenContext
+    from studio.ui.sync_bridge import SyncBridge
+
+    with live_world.owner.cursor() as cur:
+        guest = f.create_influencer(cur)
+    email = live_world.one("update auth.users set encrypted_password = %s where id = %s"
+                           " returning email", (DEMO_PASSWORD_BCRYPT, guest.user_id))
+    host = live_world.workspace.backend
+    show = live_world.session_id
+    codes = {"host": "hst-aaaa-bbb", "co-host": "coh-cccc-ddd", "viewer": "vwr-eeee-fff"}
+    run(host.rpc("invite_cohost", {"p_session_id": show, "p_influencer_id": guest.profile_id}))
+    run(host.rpc("record_show_room", {"p_session_id": show, "p_room_id": "room-guest-1",
+                                      "p_codes": codes}))
+    run(host.rpc("start_show", {"p_session_id": show}))
+
+    workspace = Workspace(tmp_path / "guest", LocalBackend(live_world.conninfo), "local",
+                          engine_options=ENGINE_FAST)
+    run(workspace.sign_in(email, DEMO_PASSWORD), timeout=SYNC_TIMEOUT)
+    bridge = SyncBridge()
+    bridge.attach(workspace.engine)
+    ctx = ScreenContext(reader=workspace.reader, submit=workspace.submit,
+                        submit_batch=workspace.submit_batch, signals=bridge.signals,
+                        user_id=workspace.user_id, roles=workspace.roles,
+                        profile_ids=dict(workspace.profile_ids),
+                        show_server=BackendShowServer(workspace.backend),
+                        follow_show=workspace.engine.follow_show, workspace_kind="local",
+                        local_conninfo=live_world.conninfo)
+    try:
+        screen = LiveScreen(ctx, ActionRegistry())
+        qtbot.addWidget(screen)
+        screen.show()
+        run(screen.wait_idle(), timeout=WAIT)
+        wait_until(lambda: screen.video.cohosting_row.isVisible(), WAIT)
+        assert screen.video.cohosting.currentData() == show
+
+        qtbot.mouseClick(screen.video.cohost_open, Qt.MouseButton.LeftButton)
+        run(screen.wait_idle(), timeout=WAIT)
+        wait_until(lambda: "coh-cccc-ddd" in screen.video.code.text(), WAIT)
+
+        assert screen.video.code.text() == (
+            "Co-host view (read-only) — your room code: coh-cccc-ddd")
+        # Read-only whether or not the server lets a co-host read the show's figures.
+        assert not screen.header.end.isEnabled() and not screen.header.go_live.isEnabled()
+        assert not screen.flash.start_button.isEnabled()
+        assert not screen.video.invite_button.isEnabled()
+        assert not screen.video.restream_start.isEnabled()
+        screen.close()
+    finally:
+        bridge.detach()
+        ctx.close()
+        run(workspace.close(), timeout=30)

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,6 +26,7 @@ from studio.core.show_state import ShowState
 from studio.session.errors import SessionError
 from studio.session.rooms.credentials import PLATFORMS, CredentialStore, CredentialsUnavailable
 from studio.session.rooms.errors import RoomError
+from studio.session.rooms.models import prebuilt_url
 from studio.session.rooms.providers import NO_VIDEO, RoomProvider, choose_provider
 from studio.session.rooms.show_video import ShowVideo
 from studio.ui.context import ScreenContext
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ProviderSource = Callable[[], Awaitable[tuple[RoomProvider, str | None]]]
 HandleLookup = Callable[[str], Awaitable[str | None]]
+CohostedShows = Callable[[], Awaitable[list[dict[str, Any]]]]
 
 
 async def default_provider(ctx: ScreenContext, store: CredentialStore
@@ -71,6 +74,26 @@ def server_host_lookup(ctx: ScreenContext) -> HandleLookup | None:
     return find
 
 
+def server_cohosted_shows(ctx: ScreenContext) -> CohostedShows | None:
+    """The scheduled and live shows the signed-in host is invited to co-host."""
+    select = getattr(getattr(ctx.show_server, "backend", None), "select", None)
+    me = ctx.profile_ids.get("host")
+    if not callable(select) or not me:
+        return None
+
+    async def shows() -> list[dict[str, Any]]:
+        from studio.sync.backend import eq, in_
+
+        invited = await select("live_session_cohosts", ["session_id"], [eq("influencer_id", me)])
+        ids = sorted({str(r["session_id"]) for r in invited})
+        if not ids:
+            return []
+        return await select("live_stream_sessions", ["id", "title", "status"],
+                            [in_("id", ids), in_("status", ["scheduled", "live"])])
+
+    return shows
+
+
 class VideoPanel(QGroupBox):
     """Video of the open show. `go_live()` and `end_show()` replace the room's own: the room
     opens before the show starts and closes after it ends."""
@@ -79,16 +102,19 @@ class VideoPanel(QGroupBox):
 
     def __init__(self, ctx: ScreenContext, room: LiveRoom, parent: QWidget | None = None, *,
                  providers: ProviderSource | None = None, store: CredentialStore | None = None,
-                 find_host: HandleLookup | None = None) -> None:
+                 find_host: HandleLookup | None = None,
+                 cohosted: CohostedShows | None = None) -> None:
         super().__init__("Video", parent)
         self.setObjectName("liveVideo")
         self.ctx, self.room = ctx, room
         self.store = store or CredentialStore()
         self._providers = providers or (lambda: default_provider(ctx, self.store))
         self._find_host = find_host or server_host_lookup(ctx)
+        self._cohosted = cohosted or server_cohosted_shows(ctx)
         self.video: ShowVideo | None = None
         self.web_view: Any = None
         self.cohost_code: str | None = None
+        self.cohost_show: str | None = None
         self._why_none: str | None = None
 
         self.mode = QLabel("")
@@ -109,6 +135,10 @@ class VideoPanel(QGroupBox):
         self.invite_button = QPushButton("Invite co-host")
         self.cohosts = QLabel("")
         self.cohosts.setWordWrap(True)
+        self.cohosting = QComboBox()
+        self.cohosting.setAccessibleName("Shows you co-host")
+        self.cohost_open = QPushButton("Open as co-host")
+        self.cohosting_row = QWidget()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.code, 1)
@@ -123,6 +153,12 @@ class VideoPanel(QGroupBox):
         cohost = QHBoxLayout()
         cohost.addWidget(self.cohost_handle, 1)
         cohost.addWidget(self.invite_button)
+        cohosting = QHBoxLayout(self.cohosting_row)
+        cohosting.setContentsMargins(0, 0, 0, 0)
+        cohosting.addWidget(QLabel("You co-host"))
+        cohosting.addWidget(self.cohosting, 1)
+        cohosting.addWidget(self.cohost_open)
+        self.cohosting_row.setVisible(False)
         self.view_area = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.mode)
@@ -132,6 +168,7 @@ class VideoPanel(QGroupBox):
         layout.addWidget(self.restream_state)
         layout.addLayout(cohost)
         layout.addWidget(self.cohosts)
+        layout.addWidget(self.cohosting_row)
 
         self.open_button.clicked.connect(self.open_video)
         self.close_button.clicked.connect(self.close_video)
@@ -141,7 +178,11 @@ class VideoPanel(QGroupBox):
             lambda: self.room.spawn(self.stop_restream(), "Stopping the restream"))
         self.invite_button.clicked.connect(
             lambda: self.room.spawn(self.invite_cohost(), "Inviting the co-host"))
+        self.cohost_open.clicked.connect(self.open_cohosted)
         room.opened.connect(self._show_opened)
+        room.shows_changed.connect(
+            lambda _rows: self.room.spawn(self.load_cohosted(), "Reading co-hosted shows",
+                                          busy=False))
         room.changed.connect(self.render)
         self.render()
 
@@ -160,6 +201,9 @@ class VideoPanel(QGroupBox):
 
     def _mine(self) -> bool:
         session = self.room.session
+        if self.cohost_show is not None and (session is None
+                                             or session.session_id == self.cohost_show):
+            return False
         return session is None or not self.room.host_id or session.host_id == self.room.host_id
 
     # ------------------------------------------------------------------ going live and ending
@@ -183,13 +227,14 @@ class VideoPanel(QGroupBox):
             self.notice.emit(problem, "warning")
         self.render()
 
-    def _show_opened(self, _show_id: str) -> None:
+    def _show_opened(self, show_id: str) -> None:
         self.close_video()
         if self.video is not None:
             self.video.forget()
-        self.cohost_code = None
+        if show_id != self.cohost_show:
+            self.cohost_show, self.cohost_code = None, None
         session = self.room.session
-        if session is not None and session.state is ShowState.LIVE:
+        if session is not None and (session.state is ShowState.LIVE or not self._mine()):
             self.room.spawn(self._resume(), "Opening the video room", busy=False)
         self.render()
 
@@ -199,22 +244,24 @@ class VideoPanel(QGroupBox):
         if session is None:
             return
         video = await self._video(fresh=True)
-        if not video.has_video:
-            return
-        if self._mine():
-            await video.resume(session.session_id, session.title)
-        else:
+        if not self._mine():  # the co-host's code is the server's to give, video or not
             self.cohost_code = await video.my_cohost_code(session.session_id)
+        elif video.has_video:
+            await video.resume(session.session_id, session.title)
         self.render()
 
     # ------------------------------------------------------------------ the view
     def video_url(self) -> str | None:
         video = self.video
-        if video is None or video.room is None:
+        if video is None:
             return None
-        if self._mine():
-            return video.room.url_for("host")
-        return None
+        if not self._mine():  # a co-host joins with their own code, where the app is known
+            subdomain = getattr(getattr(video.provider, "credentials", None), "subdomain", "")
+            code = self.cohost_code
+            return prebuilt_url(subdomain, code) if subdomain and code else None
+        if video.room is None:
+            return None
+        return video.room.url_for("host")
 
     def open_video(self) -> None:
         url = self.video_url()
@@ -279,6 +326,39 @@ class VideoPanel(QGroupBox):
         await video.invite_cohost(session.session_id, influencer)
         self.cohosts.setText(f"Invited @{handle} as co-host")
         self.cohost_handle.clear()
+
+    async def load_cohosted(self) -> None:
+        """The shows this host is invited to co-host, offered to open read-only."""
+        if self._cohosted is None:
+            return
+        rows = await self._cohosted()
+        current = self.cohosting.currentData()
+        self.cohosting.clear()
+        for row in rows:
+            self.cohosting.addItem(f"{row.get('title') or 'Untitled'} — {row.get('status')}",
+                                   str(row["id"]))
+        index = self.cohosting.findData(current)
+        self.cohosting.setCurrentIndex(max(index, 0))
+        self.cohosting_row.setVisible(bool(rows))
+
+    def open_cohosted(self) -> None:
+        show_id = self.cohosting.currentData()
+        if show_id:
+            self.room.spawn(self._open_as_cohost(str(show_id)), "Opening the show as co-host")
+
+    async def _open_as_cohost(self, show_id: str) -> None:
+        """My co-host code first (the server gives it to invited co-hosts), then the show's
+        control room, read-only, as far as the server lets a co-host read it."""
+        video = await self._video(fresh=True)
+        self.close_video()
+        self.cohost_show = show_id
+        self.cohost_code = await video.my_cohost_code(show_id)
+        self.render()
+        try:
+            await self.room.open(show_id)
+        except SessionError as exc:
+            self.notice.emit(f"Your co-host room code is shown; the show's control room is "
+                             f"not readable here ({exc.message})", "warning")
 
     # ------------------------------------------------------------------ painting
     def _mode_text(self) -> str:
