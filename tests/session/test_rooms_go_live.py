@@ -242,3 +242,20 @@ async def test_choosing_the_provider() -> None:
     assert isinstance(choose_provider("local", server=None, credentials=None), NoVideoRooms)
     with pytest.raises(RoomError, match="address and sign-in"):
         choose_provider("supabase")
+
+
+@pytest.mark.parametrize("mode", ["edge", "direct"])
+async def test_after_a_restart_the_live_show_finds_the_same_room(ws: Workspace, hms: HmsMock,
+                                                                 mode: str) -> None:
+    show = await make_show(ws)
+    session = await ShowSession.open(show.server, show.session_id)
+    provider, _server = provider_for(mode, hms, show)
+    first = ShowVideo(provider, show.server)
+    await first.go_live(show.session_id, lambda: session.go_live(False))
+
+    again = ShowVideo(provider, show.server)  # the studio restarted: nothing remembered
+    room = await again.resume(show.session_id)
+
+    assert room == first.room and len(hms.rooms) == 1
+    await again.start_restream(["rtmp://a.rtmp.youtube.com/live2/key"])
+    assert hms.rooms[room.room_id].stream is not None
