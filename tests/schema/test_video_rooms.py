@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from test_fn_support import (
     assert_refused,
     build_show,
     checkout,
+    connect,
     fill_cart,
     one,
     refused,
@@ -21,6 +24,8 @@ from test_fn_support import (
     rpc,
     unchanged,
 )
+
+from studio.server.request_context import request_transaction
 
 CODES = {"host": "hst-abcd-efg", "co-host": "coh-abcd-efg", "viewer": "vwr-abcd-efg"}
 RECORD = "select public.record_show_room(%s, %s, %s)"
@@ -174,6 +179,45 @@ def test_a_room_of_another_show_cannot_be_claimed(conn: psycopg.Connection) -> N
     with rooms_unchanged(conn):
         err = refused(conn, b.host.user_id, RECORD, (b.session_id, room_of(a), Jsonb(CODES)))
     assert_refused(err, "42501", "belongs to another show")
+
+
+def test_a_room_claimed_while_its_first_record_commits_is_refused(
+    conninfo: str, conn: psycopg.Connection,
+) -> None:
+    """Host B records host A's room while A's record is uncommitted: B waits, then is refused."""
+    a, b = cast(conn), cast(conn)
+    room = room_of(a)
+    first = connect(conninfo)
+    second = connect(conninfo)
+    outcome: list[object] = []
+    try:
+        with request_transaction(first, "authenticated", a.host.user_id) as cur:
+            cur.execute(RECORD, (a.session_id, room, Jsonb(CODES)))
+
+            def claim() -> None:
+                try:
+                    outcome.append(rpc(second, b.host.user_id, RECORD,
+                                       (b.session_id, room, Jsonb(CODES))))
+                except psycopg.Error as err:
+                    outcome.append(err)
+
+            thread = threading.Thread(target=claim)
+            thread.start()
+            pid = second.info.backend_pid
+            # B must be waiting on A's row before A commits (polled, bounded by the join below).
+            while thread.is_alive() and not one(
+                    conn, "select wait_event_type = 'Lock' from pg_stat_activity where pid = %s",
+                    (pid,)):
+                time.sleep(0.01)
+        thread.join(60)
+    finally:
+        first.close()
+        second.close()
+    [result] = outcome
+    assert isinstance(result, psycopg.Error) and result.sqlstate == "42501", result
+    assert one(conn, "select session_id::text from private.show_rooms where room_id = %s",
+               (room,)) == a.session_id
+    assert rpc(conn, b.host.user_id, CREDENTIALS, (b.session_id,))["hms_room_id"] != room
 
 
 def test_clearing_the_room_stops_handing_out_codes(conn: psycopg.Connection) -> None:

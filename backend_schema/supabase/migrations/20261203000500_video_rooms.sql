@@ -68,7 +68,6 @@ language plpgsql security definer set search_path = ''
 as $$
 declare
   v_show public.live_stream_sessions;
-  v_owner uuid;
 begin
   v_show := private.owned_show(p_session_id, false, 'open its video room');
   if p_room_id is null or not private.is_hms_token(p_room_id) then
@@ -89,17 +88,19 @@ begin
       using errcode = '42501',
             hint = 'Run it as a rehearsal until ShopStream has verified the host.';
   end if;
-  select r.session_id into v_owner from private.show_rooms r where r.room_id = p_room_id;
-  if found and v_owner <> p_session_id then
-    raise exception 'This video room belongs to another show' using errcode = '42501';
-  end if;
 
   update private.show_rooms r set closed_at = now(), cohost_code = null
    where r.session_id = p_session_id and r.room_id <> p_room_id and r.closed_at is null;
-  insert into private.show_rooms (room_id, session_id, cohost_code)
+  -- A room id another show has had is refused (checked on the row itself, so two hosts
+  -- recording one room at once cannot both pass).
+  insert into private.show_rooms as r (room_id, session_id, cohost_code)
   values (p_room_id, p_session_id, p_codes ->> 'co-host')
   on conflict (room_id) do update
-    set cohost_code = excluded.cohost_code, closed_at = null;
+    set cohost_code = excluded.cohost_code, closed_at = null
+    where r.session_id = excluded.session_id;
+  if not found then
+    raise exception 'This video room belongs to another show' using errcode = '42501';
+  end if;
   update public.live_stream_sessions s
      set hms_room_id = p_room_id,
          hms_host_room_code = p_codes ->> 'host',
