@@ -77,11 +77,13 @@ class LiveScreen(QWidget):
         for widget in (self.video, self.card, self.flash, self.goal, self.notices):
             centre_layout.addWidget(widget)
         centre_layout.addStretch(1)
-        # A short window scrolls the centre column instead of growing past the screen.
+        # A short window scrolls the centre column instead of growing past the screen; a narrow
+        # one scrolls it sideways rather than cutting off the right of its panels.
         centre_scroll = QScrollArea()
         centre_scroll.setWidgetResizable(True)
         centre_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        centre_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        centre_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.centre_scroll = centre_scroll
         centre_scroll.setWidget(centre)
         monitors = QTabWidget()
         monitors.addTab(self.viewers, "Viewers")
@@ -90,9 +92,13 @@ class LiveScreen(QWidget):
         monitor_split.addWidget(self.chat)
         monitor_split.addWidget(monitors)
         monitor_split.setChildrenCollapsible(False)
+        # Extra height goes to the chat first: it is what the host reads all show long.
+        monitor_split.setStretchFactor(0, 3)
+        monitor_split.setStretchFactor(1, 2)
         # The monitors need more height than a 720-pixel window leaves: they scroll, the
         # window keeps its size.
         right = QScrollArea()
+        self.monitors_scroll = right
         right.setWidgetResizable(True)
         right.setFrameShape(QScrollArea.Shape.NoFrame)
         right.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -100,13 +106,17 @@ class LiveScreen(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget in (self.queue, centre_scroll, right):
             self.splitter.addWidget(widget)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setStretchFactor(2, 4)
+        # The centre column's panels are the widest: it gets half of the room's width.
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setStretchFactor(2, 3)
         self.splitter.setChildrenCollapsible(False)
         self.queue.setMinimumWidth(220)
         centre_scroll.setMinimumWidth(300)
-        right.setMinimumWidth(240)
+        # The monitors keep their own minimum width (their scroll bar included): the centre
+        # column scrolls sideways before they would be cut.
+        right.setMinimumWidth(max(240, monitor_split.minimumSizeHint().width()
+                                  + right.verticalScrollBar().sizeHint().width()))
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)
