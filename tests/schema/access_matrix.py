@@ -141,6 +141,7 @@ def expected_visible(table: str, actor: str, all_keys: set[str]) -> set[str]:
 _SIGNED_IN = ("authenticated", "service_role")
 EXECUTE: dict[str, tuple[str, ...]] = {
     "public.checkout(uuid, jsonb, text)": _SIGNED_IN,
+    "public.checkout_items(uuid, jsonb, jsonb, text)": _SIGNED_IN,
     "public.start_show(uuid)": _SIGNED_IN,
     "public.end_show(uuid)": _SIGNED_IN,
     "public.feature_live_product(uuid, uuid)": _SIGNED_IN,
