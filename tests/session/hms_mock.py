@@ -159,6 +159,15 @@ class HmsMock:
             self.rooms[room.id] = room
             return 200, {}, {"id": room.id, "name": room.name, "enabled": room.enabled,
                              "template_id": room.template_id}
+        match = re.fullmatch(r"/rooms/([^/]+)", path)
+        if method == "POST" and match:
+            room = self.rooms.get(match[1])
+            if room is None:
+                return 404, {}, {"code": 404, "message": "room not found"}
+            if isinstance((body or {}).get("enabled"), bool):
+                # Simplified: an enabled room can be joined (a session to end), a disabled not.
+                room.enabled = room.active = body["enabled"]
+            return 200, {}, {"id": room.id, "name": room.name, "enabled": room.enabled}
         match = re.fullmatch(r"/room-codes/room/([^/]+)", path)
         if method == "POST" and match:
             room = self.rooms.get(match[1])
@@ -222,6 +231,8 @@ class HmsMock:
             status, _h, made = self._api("POST", "/rooms", {"name": f"show-{show}",
                                                             "template_id": "tpl"})
             room = self.rooms[made["id"]]
+            if not room.enabled:  # locked by an earlier end: the function enables it again
+                self._api("POST", f"/rooms/{room.id}", {"enabled": True})
             self._api("POST", f"/room-codes/room/{room.id}", None)
             self.recorded[show] = room
             return 200, {}, {"room_id": room.id, "codes": dict(room.codes),
@@ -229,7 +240,10 @@ class HmsMock:
         if room is None:
             return 409, {}, {"error": "no_room", "message": "The show has no video room"}
         if action == "end":
-            self._api("POST", f"/active-rooms/{room.id}/end-room", {"lock": True})
+            status, _h, _reply = self._api("POST", f"/active-rooms/{room.id}/end-room",
+                                           {"lock": True})
+            if status == 404:  # nobody in it: locked instead
+                self._api("POST", f"/rooms/{room.id}", {"enabled": False})
             self.recorded[show] = None
             return 200, {}, {"ok": True}
         if action == "peers":

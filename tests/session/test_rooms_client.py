@@ -223,3 +223,15 @@ async def test_a_call_is_bounded_by_its_total_time() -> None:
             with pytest.raises(HmsError, match="did not answer") as caught:
                 await client.create_room("show-1", "tpl")
     assert caught.value.code == "timeout"
+
+
+async def test_a_room_is_disabled_and_enabled_again(hms: HmsMock) -> None:
+    room = await opened_room(hms)
+    async with client_for(hms) as client:
+        await client.set_room_enabled(room, False)
+        assert not hms.rooms[room].enabled
+        with pytest.raises(HmsError, match="room is disabled"):
+            await client.create_room_codes(room)
+        await client.set_room_enabled(room, True)
+        await client.create_room_codes(room)
+    assert hms.calls("POST", f"/rooms/{room}") == [{"enabled": False}, {"enabled": True}]

@@ -259,3 +259,53 @@ async def test_after_a_restart_the_live_show_finds_the_same_room(ws: Workspace, 
     assert room == first.room and len(hms.rooms) == 1
     await again.start_restream(["rtmp://a.rtmp.youtube.com/live2/key"])
     assert hms.rooms[room.room_id].stream is not None
+
+
+@pytest.mark.parametrize("mode", ["edge", "direct"])
+async def test_going_live_again_after_a_refused_start_reopens_the_room(
+        ws: Workspace, hms: HmsMock, mode: str) -> None:
+    show = await make_show(ws)
+    ws.owner.execute("update public.influencers set verification_status = 'pending'"
+                     " where id = %s", (show.host.profile_id,))
+    session = await ShowSession.open(show.server, show.session_id)
+    provider, _server = provider_for(mode, hms, show)
+    video = ShowVideo(provider, show.server)
+    with pytest.raises(SessionError, match="Only verified hosts"):
+        await video.go_live(show.session_id, lambda: session.go_live(False))
+    ws.owner.execute("update public.influencers set verification_status = 'verified'"
+                     " where id = %s", (show.host.profile_id,))
+
+    await video.go_live(show.session_id, lambda: session.go_live(False))
+
+    assert session.state is ShowState.LIVE and video.room is not None
+    assert len(hms.rooms) == 1 and hms.rooms[video.room.room_id].enabled
+
+
+async def test_ending_a_room_nobody_joined_locks_it(ws: Workspace, hms: HmsMock) -> None:
+    show = await make_show(ws)
+    session = await ShowSession.open(show.server, show.session_id)
+    provider, server = provider_for("direct", hms, show)
+    video = ShowVideo(provider, show.server)
+    await video.go_live(show.session_id, lambda: session.go_live(False))
+    room = hms.rooms[video.room.room_id]
+    room.active = False  # nobody ever joined: 100ms has no session to end
+
+    _report, problem = await video.end_show(show.session_id, session.end_show)
+
+    assert problem is None and not room.enabled
+    assert server.rooms[show.session_id] is None
+
+
+async def test_the_restream_of_the_own_account_names_a_viewer_page(ws: Workspace,
+                                                                   hms: HmsMock) -> None:
+    show = await make_show(ws)
+    session = await ShowSession.open(show.server, show.session_id)
+    provider, _server = provider_for("direct", hms, show)
+    video = ShowVideo(provider, show.server)
+    await video.go_live(show.session_id, lambda: session.go_live(False))
+
+    await video.start_restream(["rtmp://live.twitch.tv/app/key"])
+
+    (body,) = hms.calls("POST", "/external-streams/room/")
+    assert body["meeting_url"] == (f"https://{hms.subdomain}.app.100ms.live/preview/"
+                                   f"{video.room.room_id}/viewer?skip_preview=true")

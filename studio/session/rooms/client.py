@@ -116,6 +116,12 @@ class HmsClient:
             raise HmsError("100ms created the room but did not say its id", code="bad_reply")
         return dict(room)
 
+    async def set_room_enabled(self, room_id: str, enabled: bool) -> None:
+        """Enable a room again (a room ended with `lock`), or disable one nobody is in."""
+        await self._request("POST", f"/rooms/{_seg(room_id)}", {"enabled": bool(enabled)},
+                            "enabling the room" if enabled else "disabling the room",
+                            idempotent=True)
+
     async def create_room_codes(self, room_id: str) -> dict[str, str]:
         """A join code for every role of the room's template: role -> code."""
         reply = await self._request("POST", f"/room-codes/room/{_seg(room_id)}", None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import quote
 
 import httpx
 
@@ -198,6 +199,8 @@ class DirectRooms:
         room = await self.client.create_room(f"show-{show_id}", self.credentials.template_id,
                                              title)
         room_id = str(room["id"])
+        if room.get("enabled") is False:  # locked when a refused start ended it: reopen it
+            await self.client.set_room_enabled(room_id, True)
         codes = await self.client.create_room_codes(room_id)
         missing = [role for role in ROLES if role not in codes]
         if "host" in missing:
@@ -225,8 +228,10 @@ class DirectRooms:
         try:
             await self.client.end_room(room_id, "The show has ended", lock=True)
         except HmsError as exc:
-            if exc.status != 404:  # 404: nobody was in it, nothing to end
+            if exc.status != 404:
                 raise
+            # 404: nobody is in it, so no session to end; lock it so nobody joins later.
+            await self.client.set_room_enabled(room_id, False)
         await self._rpc("clear_show_room", {"p_session_id": show_id})
         self._rooms.pop(show_id, None)
 
@@ -235,10 +240,21 @@ class DirectRooms:
 
     async def restream_start(self, show_id: str, rtmp_urls: list[str]) -> None:
         urls = check_rtmp_urls(rtmp_urls)
-        await self.client.start_restream(await self.room_id(show_id), urls)
+        room_id = await self.room_id(show_id)
+        await self.client.start_restream(room_id, urls,
+                                         meeting_url=self.meeting_url(room_id))
+
+    def meeting_url(self, room_id: str) -> str:
+        """The page 100ms's streaming browser joins as a viewer to compose the restream."""
+        return (f"https://{self.credentials.subdomain}.app.100ms.live/preview/"
+                f"{quote(room_id, safe='')}/viewer?skip_preview=true")
 
     async def restream_stop(self, show_id: str) -> None:
-        await self.client.stop_restream(await self.room_id(show_id))
+        try:
+            await self.client.stop_restream(await self.room_id(show_id))
+        except HmsError as exc:
+            if exc.status != 404:  # 404: nothing was streaming
+                raise
 
     async def aclose(self) -> None:
         await self.client.aclose()
