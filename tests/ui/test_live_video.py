@@ -284,3 +284,54 @@ def test_a_cohost_opens_the_show_read_only_with_their_own_code(
         bridge.detach()
         ctx.close()
         run(workspace.close(), timeout=30)
+
+
+# ---------------------------------------------------------------------- which provider
+class _Ctx:
+    def __init__(self, kind: str, server: Any) -> None:
+        self.workspace_kind, self.show_server = kind, server
+
+
+class _Store:
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+
+    def load(self) -> Any:
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+def test_a_supabase_workspace_uses_the_projects_edge_function(run, qloop) -> None:
+    from studio.session.rooms.providers import EdgeFunctionRooms
+    from studio.sync.session_store import MemorySessionStore
+    from studio.sync.show_server import BackendShowServer
+    from studio.sync.supabase.backend import SupabaseBackend
+
+    backend = SupabaseBackend("https://abc.supabase.co", "sb_publishable_test_key_123",
+                              MemorySessionStore())
+    try:
+        provider, why = run(video_panel.default_provider(
+            _Ctx("supabase", BackendShowServer(backend)), _Store(None)))
+        headers = run(backend.function_headers())
+    finally:
+        run(backend.close())
+    assert isinstance(provider, EdgeFunctionRooms) and why is None
+    assert provider.url == "https://abc.supabase.co/functions/v1/hms-rooms"
+    # Signed out, the bearer is the anon key; signed in it is the user's access token.
+    assert headers == {"Authorization": "Bearer sb_publishable_test_key_123",
+                       "apikey": "sb_publishable_test_key_123"}
+
+
+def test_a_local_workspace_uses_the_keyring_account_or_says_why_not(run, qloop) -> None:
+    from studio.session.rooms.credentials import CredentialsUnavailable
+
+    creds = HmsCredentials.checked("ak_1234", "x" * 32, "tpl-1", "shop")
+    own, why = run(video_panel.default_provider(_Ctx("local", object()), _Store(creds)))
+    assert isinstance(own, DirectRooms) and why is None
+    run(own.aclose())
+    none, why = run(video_panel.default_provider(_Ctx("local", object()), _Store(None)))
+    assert isinstance(none, NoVideoRooms) and why is None
+    locked = CredentialsUnavailable("The system keyring is locked; unlock it and try again")
+    none, why = run(video_panel.default_provider(_Ctx("local", object()), _Store(locked)))
+    assert isinstance(none, NoVideoRooms) and why == locked.message

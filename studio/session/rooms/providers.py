@@ -196,8 +196,8 @@ class DirectRooms:
         if not show_id:
             raise RoomError("Choose a show first", code="bad_input")
         # One room per show, named after it: asking again (after a restart) finds the same room.
-        room = await self.client.create_room(f"show-{show_id}", self.credentials.template_id,
-                                             title)
+        room = await self.client.create_room(f"shopstream-{show_id}",
+                                             self.credentials.template_id, title)
         room_id = str(room["id"])
         if room.get("enabled") is False:  # locked when a refused start ended it: reopen it
             await self.client.set_room_enabled(room_id, True)
