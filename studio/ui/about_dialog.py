@@ -51,6 +51,7 @@ class AboutDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("aboutDialog")
         self.setWindowTitle("About ShopStream Studio")
+        self.setMinimumWidth(520)  # room for the folder paths on one line
         self.facts = about_facts(paths)
         icon = QLabel()
         icon.setPixmap(QPixmap(str(icon_png(64))))

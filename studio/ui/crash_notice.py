@@ -32,8 +32,8 @@ class CrashNotice(QObject):
         box.setObjectName("crashNotice")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("ShopStream Studio: unexpected error")
-        box.setText("Something went wrong inside the studio. Your data is safe: changes are kept "
-                    "in the offline cache and sent when possible.")
+        box.setText("Something went wrong inside the studio. If it misbehaves from now on, "
+                    "close it and open it again.")
         box.setInformativeText(f"A report was saved to:\n{path}\n\nIf this happens again, send "
                                "that file to support. It holds no passwords or keys.")
         box.setDetailedText(summary)
