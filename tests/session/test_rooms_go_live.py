@@ -309,3 +309,23 @@ async def test_the_restream_of_the_own_account_names_a_viewer_page(ws: Workspace
     (body,) = hms.calls("POST", "/external-streams/room/")
     assert body["meeting_url"] == (f"https://{hms.subdomain}.app.100ms.live/preview/"
                                    f"{video.room.room_id}/viewer?skip_preview=true")
+
+
+@pytest.mark.parametrize(("roles", "words"), [
+    ({"host": "hst-1", "co-host": "coh-1"}, 'no "viewer" role'),
+    ({"viewer": "vwr-1"}, 'no "host" role'),
+])
+async def test_a_template_without_host_or_viewer_is_refused_clearly(
+        ws: Workspace, hms: HmsMock, roles: dict[str, str], words: str) -> None:
+    show = await make_show(ws)
+    session = await ShowSession.open(show.server, show.session_id)
+    provider, server = provider_for("direct", hms, show)
+    hms.fail_next("POST", "/room-codes/room/", 200, body={"data": [
+        {"code": code, "role": role, "enabled": True} for role, code in roles.items()]})
+    before = show.state()
+
+    with pytest.raises(RoomError, match=words):
+        await ShowVideo(provider, show.server).go_live(show.session_id,
+                                                       lambda: session.go_live(False))
+
+    assert show.state() == before and show.session_id not in server.rooms

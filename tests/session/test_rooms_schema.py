@@ -116,3 +116,18 @@ class _Server:
 
     async def rpc(self, function: str, params: object = None) -> object:
         return await self.backend.rpc(function, params)  # type: ignore[attr-defined]
+
+
+async def test_a_template_without_a_cohost_role_still_opens_the_room(ws: Workspace,
+                                                                     hms: HmsMock) -> None:
+    show = await make_show(ws)
+    session = await ShowSession.open(show.server, show.session_id)
+    hms.fail_next("POST", "/room-codes/room/", 200, body={"data": [
+        {"code": "hst-aaaa-bbb", "role": "host", "enabled": True},
+        {"code": "vwr-cccc-ddd", "role": "viewer", "enabled": True}]})
+    video = ShowVideo(own_account(hms, show), show.server)
+
+    await video.go_live(show.session_id, lambda: session.go_live(False))
+
+    assert video.room.codes == {"host": "hst-aaaa-bbb", "viewer": "vwr-cccc-ddd"}
+    assert recorded(show)[1:] == ("hst-aaaa-bbb", "vwr-cccc-ddd")

@@ -202,10 +202,11 @@ class DirectRooms:
         if room.get("enabled") is False:  # locked when a refused start ended it: reopen it
             await self.client.set_room_enabled(room_id, True)
         codes = await self.client.create_room_codes(room_id)
-        missing = [role for role in ROLES if role not in codes]
-        if "host" in missing:
-            raise RoomError("The 100ms template has no \"host\" role: the show's room needs "
-                            f"the roles {', '.join(ROLES)}", code="template")
+        # The show needs its host and viewers; without a co-host role there are no co-hosts.
+        for role in ("host", "viewer"):
+            if role not in codes:
+                raise RoomError(f"The 100ms template has no \"{role}\" role: the show's room "
+                                f"needs the roles {', '.join(ROLES)}", code="template")
         await self._rpc("record_show_room", {"p_session_id": show_id, "p_room_id": room_id,
                                              "p_codes": {r: codes.get(r) for r in ROLES}})
         self._rooms[show_id] = room_id
