@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 
 class CrashNotice(QObject):
@@ -27,8 +27,9 @@ class CrashNotice(QObject):
     def _show(self, path: str, summary: str) -> None:
         if self.box is not None:
             return
-        parent = QApplication.activeWindow()
-        box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+        # No parent: a box owned by the window that was active (a dialog closing on its own)
+        # would be deleted with it.
+        box = QMessageBox()
         box.setObjectName("crashNotice")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle("ShopStream Studio: unexpected error")

@@ -3,13 +3,15 @@ crash happened on another; one box at a time. And the app log: a rotating file i
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from studio.app import configure_logging
@@ -55,6 +57,43 @@ def test_a_crash_on_another_thread_opens_the_box_on_the_gui_thread(
     qtbot.waitUntil(lambda: notice.box is not None)
     assert notice.box.thread() is QApplication.instance().thread()
     assert "ValueError: sync thread broke" in notice.box.detailedText()
+    notice.box.done(0)
+
+
+def test_a_failed_task_on_the_qt_asyncio_loop_is_reported_and_announced(
+        qloop, wait_until, tmp_path: Path) -> None:
+    notice = CrashNotice()
+    reporter = CrashReporter(tmp_path, notice.notify)
+    reporter.install_on_loop(qloop)
+
+    async def publish() -> None:
+        raise ValueError("publish broke")
+
+    task = asyncio.ensure_future(publish())
+    wait_until(task.done)
+    del task  # nobody retrieves its exception: the loop reports it when the task is collected
+    gc.collect()
+    wait_until(lambda: notice.box is not None)
+    [report] = tmp_path.glob("crash-*.txt")
+    assert "Task exception was never retrieved" in report.read_text()
+    assert "ValueError: publish broke" in report.read_text()
+    assert str(report) in notice.box.informativeText()
+    notice.box.done(0)
+
+
+def test_the_box_outlives_the_window_that_was_active(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = QDialog()
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    notice = CrashNotice()
+    notice.notify(tmp_path / "crash-1.txt", "first")
+    qtbot.waitUntil(lambda: notice.box is not None)
+    destroyed = []
+    dialog.destroyed.connect(lambda: destroyed.append(True))
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: destroyed == [True])
+    assert notice.box is not None and notice.box.isVisible()
     notice.box.done(0)
 
 
