@@ -335,3 +335,36 @@ def test_a_local_workspace_uses_the_keyring_account_or_says_why_not(run, qloop) 
     locked = CredentialsUnavailable("The system keyring is locked; unlock it and try again")
     none, why = run(video_panel.default_provider(_Ctx("local", object()), _Store(locked)))
     assert isinstance(none, NoVideoRooms) and why == locked.message
+
+
+def test_the_host_invites_a_cohost_by_handle_and_removes_them(
+        qtbot, run, wait_until, live_world, open_room) -> None:
+    from test_live_support import f
+
+    with live_world.owner.cursor() as cur:
+        guest = f.create_influencer(cur)
+    handle = live_world.one("select handle from public.influencers where id = %s",
+                            (guest.profile_id,))
+    screen: LiveScreen = open_room()
+    wait_until(lambda: screen.video.cohosts.text() == "No co-hosts invited", WAIT)
+
+    screen.video.cohost_handle.setText("@nobody_by_that_name")
+    qtbot.mouseClick(screen.video.invite_button, Qt.MouseButton.LeftButton)
+    run(screen.wait_idle(), timeout=WAIT)
+    assert any("No host has the handle @nobody_by_that_name" in t
+               for t in screen.notices.texts())
+    assert live_world.one("select count(*) from public.live_session_cohosts") == 0
+
+    screen.video.cohost_handle.setText(f"@{handle}")
+    qtbot.mouseClick(screen.video.invite_button, Qt.MouseButton.LeftButton)
+    run(screen.wait_idle(), timeout=WAIT)
+    assert live_world.one("select influencer_id::text from public.live_session_cohosts"
+                          " where session_id = %s", (live_world.session_id,)) == guest.profile_id
+    assert screen.video.cohosts.text() == f"Invited @{handle} as co-host. Co-hosts: @{handle}"
+    assert screen.video.remove_button.isVisible()
+
+    qtbot.mouseClick(screen.video.remove_button, Qt.MouseButton.LeftButton)
+    run(screen.wait_idle(), timeout=WAIT)
+    assert live_world.one("select count(*) from public.live_session_cohosts") == 0
+    assert screen.video.cohosts.text() == f"Removed @{handle}. No co-hosts invited"
+    assert not screen.video.remove_button.isVisible()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -24,75 +23,26 @@ from PySide6.QtWidgets import (
 
 from studio.core.show_state import ShowState
 from studio.session.errors import SessionError
-from studio.session.rooms.credentials import PLATFORMS, CredentialStore, CredentialsUnavailable
+from studio.session.rooms.credentials import PLATFORMS, CredentialStore
 from studio.session.rooms.errors import RoomError
 from studio.session.rooms.models import prebuilt_url
-from studio.session.rooms.providers import NO_VIDEO, RoomProvider, choose_provider
+from studio.session.rooms.providers import NO_VIDEO
 from studio.session.rooms.show_video import ShowVideo
 from studio.ui.context import ScreenContext
 from studio.ui.screens.live.room import LiveRoom
+from studio.ui.screens.live.video_sources import (
+    CohostedShows,
+    HandleLookup,
+    ProviderSource,
+    ShowCohosts,
+    default_provider,
+    server_cohosted_shows,
+    server_host_lookup,
+    server_show_cohosts,
+)
 from studio.ui.screens.live.video_view import make_web_view, open_in_browser, web_engine_available
 
 log = logging.getLogger(__name__)
-
-ProviderSource = Callable[[], Awaitable[tuple[RoomProvider, str | None]]]
-HandleLookup = Callable[[str], Awaitable[str | None]]
-CohostedShows = Callable[[], Awaitable[list[dict[str, Any]]]]
-
-
-async def default_provider(ctx: ScreenContext, store: CredentialStore
-                           ) -> tuple[RoomProvider, str | None]:
-    """The workspace's room provider, and why there is no video when there is none."""
-    server = ctx.show_server
-    if ctx.workspace_kind == "supabase":
-        backend = getattr(server, "backend", None)
-        headers = getattr(backend, "function_headers", None)
-        url = getattr(backend, "project_url", None)
-        if callable(headers) and url:
-            return choose_provider("supabase", supabase_url=url, auth_headers=headers), None
-        return choose_provider("local"), "this project's server cannot open video rooms"
-    try:
-        credentials = await asyncio.to_thread(store.load)
-    except CredentialsUnavailable as exc:
-        return choose_provider("local"), exc.message
-    return choose_provider("local", server=server, credentials=credentials), None
-
-
-def server_host_lookup(ctx: ScreenContext) -> HandleLookup | None:
-    """Finds a verified host's profile id by handle on the workspace's server (public profile
-    columns only)."""
-    select = getattr(getattr(ctx.show_server, "backend", None), "select", None)
-    if not callable(select):
-        return None
-
-    async def find(handle: str) -> str | None:
-        from studio.sync.backend import eq
-
-        rows = await select("influencers", ["id"], [eq("handle", handle)], limit=1)
-        return str(rows[0]["id"]) if rows else None
-
-    return find
-
-
-def server_cohosted_shows(ctx: ScreenContext) -> CohostedShows | None:
-    """The scheduled and live shows the signed-in host is invited to co-host."""
-    select = getattr(getattr(ctx.show_server, "backend", None), "select", None)
-    me = ctx.profile_ids.get("host")
-    if not callable(select) or not me:
-        return None
-
-    async def shows() -> list[dict[str, Any]]:
-        from studio.sync.backend import eq, in_
-
-        invited = await select("live_session_cohosts", ["session_id"], [eq("influencer_id", me)])
-        ids = sorted({str(r["session_id"]) for r in invited})
-        if not ids:
-            return []
-        return await select("live_stream_sessions", ["id", "title", "status"],
-                            [in_("id", ids), in_("status", ["scheduled", "live"])])
-
-    return shows
-
 
 class VideoPanel(QGroupBox):
     """Video of the open show. `go_live()` and `end_show()` replace the room's own: the room
@@ -103,7 +53,8 @@ class VideoPanel(QGroupBox):
     def __init__(self, ctx: ScreenContext, room: LiveRoom, parent: QWidget | None = None, *,
                  providers: ProviderSource | None = None, store: CredentialStore | None = None,
                  find_host: HandleLookup | None = None,
-                 cohosted: CohostedShows | None = None) -> None:
+                 cohosted: CohostedShows | None = None,
+                 show_cohosts: ShowCohosts | None = None) -> None:
         super().__init__("Video", parent)
         self.setObjectName("liveVideo")
         self.ctx, self.room = ctx, room
@@ -111,6 +62,7 @@ class VideoPanel(QGroupBox):
         self._providers = providers or (lambda: default_provider(ctx, self.store))
         self._find_host = find_host or server_host_lookup(ctx)
         self._cohosted = cohosted or server_cohosted_shows(ctx)
+        self._show_cohosts = show_cohosts or server_show_cohosts(ctx)
         self.video: ShowVideo | None = None
         self.web_view: Any = None
         self.cohost_code: str | None = None
@@ -135,6 +87,9 @@ class VideoPanel(QGroupBox):
         self.invite_button = QPushButton("Invite co-host")
         self.cohosts = QLabel("")
         self.cohosts.setWordWrap(True)
+        self.invited = QComboBox()
+        self.invited.setAccessibleName("Invited co-hosts")
+        self.remove_button = QPushButton("Remove co-host")
         self.cohosting = QComboBox()
         self.cohosting.setAccessibleName("Shows you co-host")
         self.cohost_open = QPushButton("Open as co-host")
@@ -153,6 +108,8 @@ class VideoPanel(QGroupBox):
         cohost = QHBoxLayout()
         cohost.addWidget(self.cohost_handle, 1)
         cohost.addWidget(self.invite_button)
+        cohost.addWidget(self.invited)
+        cohost.addWidget(self.remove_button)
         cohosting = QHBoxLayout(self.cohosting_row)
         cohosting.setContentsMargins(0, 0, 0, 0)
         cohosting.addWidget(QLabel("You co-host"))
@@ -179,6 +136,8 @@ class VideoPanel(QGroupBox):
         self.invite_button.clicked.connect(
             lambda: self.room.spawn(self.invite_cohost(), "Inviting the co-host"))
         self.cohost_open.clicked.connect(self.open_cohosted)
+        self.remove_button.clicked.connect(
+            lambda: self.room.spawn(self.remove_cohost(), "Removing the co-host"))
         room.opened.connect(self._show_opened)
         room.shows_changed.connect(
             lambda _rows: self.room.spawn(self.load_cohosted(), "Reading co-hosted shows",
@@ -236,6 +195,7 @@ class VideoPanel(QGroupBox):
         session = self.room.session
         if session is not None and (session.state is ShowState.LIVE or not self._mine()):
             self.room.spawn(self._resume(), "Opening the video room", busy=False)
+        self.room.spawn(self.load_cohosts(), "Reading the co-hosts", busy=False)
         self.render()
 
     async def _resume(self) -> None:
@@ -324,8 +284,32 @@ class VideoPanel(QGroupBox):
             raise RoomError(f"No host has the handle @{handle}", code="bad_input")
         video = await self._video()
         await video.invite_cohost(session.session_id, influencer)
-        self.cohosts.setText(f"Invited @{handle} as co-host")
         self.cohost_handle.clear()
+        await self.load_cohosts()
+        self.cohosts.setText(f"Invited @{handle} as co-host. {self.cohosts.text()}")
+
+    async def remove_cohost(self) -> None:
+        session = self.room.session
+        influencer = self.invited.currentData()
+        if session is None or not influencer:
+            raise RoomError("Choose a co-host to remove", code="bad_input")
+        handle = self.invited.currentText()
+        await (await self._video()).remove_cohost(session.session_id, str(influencer))
+        await self.load_cohosts()
+        self.cohosts.setText(f"Removed {handle}. {self.cohosts.text()}")
+
+    async def load_cohosts(self) -> None:
+        """The open show's co-hosts (its host's view)."""
+        session = self.room.session
+        rows = []
+        if session is not None and self._mine() and self._show_cohosts is not None:
+            rows = await self._show_cohosts(session.session_id)
+        self.invited.clear()
+        for row in sorted(rows, key=lambda r: str(r.get("handle"))):
+            self.invited.addItem(f"@{row.get('handle')}", str(row["id"]))
+        names = ", ".join(self.invited.itemText(i) for i in range(self.invited.count()))
+        self.cohosts.setText(f"Co-hosts: {names}" if names else "No co-hosts invited")
+        self.render()
 
     async def load_cohosted(self) -> None:
         """The shows this host is invited to co-host, offered to open read-only."""
@@ -397,3 +381,6 @@ class VideoPanel(QGroupBox):
             ShowState.SCHEDULED, ShowState.LIVE)
         self.cohost_handle.setEnabled(can_invite)
         self.invite_button.setEnabled(can_invite)
+        self.invited.setVisible(mine and self.invited.count() > 0)
+        self.remove_button.setVisible(mine and self.invited.count() > 0)
+        self.remove_button.setEnabled(can_invite)
