@@ -208,6 +208,9 @@ async def test_without_video_restream_is_refused_clearly() -> None:
     (409, {"error": "ended", "message": "This show has ended"}, "This show has ended"),
     (502, {"error": "hms", "message": "room is disabled"}, "100ms refused: room is disabled"),
     (503, {}, "failed \\(HTTP 503\\)"),
+    (404, {"code": "NOT_FOUND", "message": "Requested function was not found"},
+     "no hms-rooms function deployed"),
+    (404, {"error": "not_found", "message": "Show not found"}, "Show not found"),
 ])
 async def test_edge_function_refusals_read_clearly(hms: HmsMock, status: int,
                                                    body: dict[str, Any], words: str) -> None:

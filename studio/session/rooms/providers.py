@@ -155,6 +155,10 @@ def _edge_error(response: httpx.Response) -> RoomError:
         text = "The video service did not accept your sign-in; sign in again (Settings)"
     elif status == 403:
         text = said or "Only the host of this show can do that"
+    elif status == 404 and "error" not in body:
+        # The platform's own 404 (no "error" field): the function is not deployed.
+        text = (f"This project has no {EDGE_FUNCTION} function deployed (supabase functions "
+                f"deploy {EDGE_FUNCTION}); the show cannot open a video room")
     elif status == 404:
         text = said or "The video service does not know this show"
     elif status == 409:
