@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +132,25 @@ def test_the_packager_refuses_a_folder_that_is_not_the_app(tmp_path: Path) -> No
     assert result.returncode != 0
     assert f"{not_a_bundle} is not the one-folder app" in result.stderr
     assert not out.exists()
+
+
+def test_the_tarball_holds_the_app_folder_the_desktop_entry_and_icons(tmp_path: Path) -> None:
+    fake = tmp_path / NAME  # the packager only needs the layout of a one-folder app
+    (fake / "_internal").mkdir(parents=True)
+    (fake / NAME).write_text("#!/bin/sh\n")
+    (fake / NAME).chmod(0o755)
+    (fake / "_internal" / "data.txt").write_text("x")
+    out = tmp_path / "out"
+    result = _run([sys.executable, str(PACKAGER), "--bundle", str(fake), "--out", str(out),
+                   "--no-deb"])
+    assert result.returncode == 0, result.stderr
+    [tarball] = out.glob("*.tar.gz")
+    assert tarball.name.startswith(f"{NAME}-{__version__}-linux-")
+    with tarfile.open(tarball) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+    top = f"{NAME}-{__version__}"
+    assert members[f"{top}/{NAME}"].mode & 0o111
+    assert f"{top}/_internal/data.txt" in members
+    assert f"{top}/share/applications/{NAME}.desktop" in members
+    assert f"{top}/share/icons/hicolor/256x256/apps/{NAME}.png" in members
+    assert f"{top}/share/icons/hicolor/scalable/apps/{NAME}.svg" in members
