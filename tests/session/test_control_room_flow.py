@@ -90,7 +90,7 @@ async def test_a_whole_show(ws: Workspace) -> None:
     update = await deliver(show, metrics)
     assert update.goal_reached and metrics.goal_progress().reached  # type: ignore[union-attr]
     assert not (await deliver(show, metrics)).goal_reached
-    assert (metrics.revenue, metrics.units, metrics.buyers) == (D("120.00"), 5, 3)
+    assert (metrics.revenue, metrics.units, metrics.orders) == (D("120.00"), 5, 3)
 
     report = await session.end_show()
 
@@ -99,7 +99,7 @@ async def test_a_whole_show(ws: Workspace) -> None:
         "select sum(line_total), sum(quantity), count(distinct order_id) from public.order_items"
         " where session_id = %s and not is_refunded", (show.session_id,)).fetchone()
     assert (report.revenue, report.units, report.orders) == (revenue, units, orders) == (
-        metrics.revenue, metrics.units, metrics.buyers)
+        metrics.revenue, metrics.units, metrics.orders)
     assert (report.flash_units, report.regular_units) == (2, 3)
     assert {p.live_product_id: p.units for p in report.top_products()} == {first: 3, second: 2}
     assert third not in {p.live_product_id for p in report.products}

@@ -135,8 +135,10 @@ def test_a_flash_sale_counts_down_from_the_server_window_and_cancels(
     run(screen.wait_idle(), timeout=WAIT)
     wait_until(lambda: "left" in screen.flash.countdown.text(), WAIT)
     assert "$15.00" in screen.flash.countdown.text()
-    assert screen.flash.countdown.text().split(": ")[-1] in {"1:00 left", "0:59 left",
-                                                             "0:58 left"}
+    # From the server's 60 s window, through the clock offset one request measured (off by at
+    # most half its round trip, which a loaded machine makes long): about a minute left.
+    minutes, seconds = screen.flash.countdown.text().split(": ")[-1].split()[0].split(":")
+    assert 45 <= int(minutes) * 60 + int(seconds) <= 65
     row = screen.queue.row_for(item)
     assert row is not None and row.price.startswith("⚡ $15.00")
     key(qtbot, screen, Qt.Key.Key_X)

@@ -143,6 +143,9 @@ def test_a_whole_rehearsal_from_going_live_to_a_report_that_equals_the_database(
     assert revenue == D("115.00")
     wait_until(lambda: screen.goal.text.text() == "$115.00 of $2,000.00 this week", WAIT)
     assert screen.goal.bar.value() == 58  # 5.75 %, in tenths
+    # The sales panel: 4 orders by 3 buyers (the server counts people; hosts cannot).
+    wait_until(lambda: (screen.sales.feed.snapshot.orders,
+                        screen.sales.feed.snapshot.buyers) == (4, 3), WAIT)
 
     # End the show (the audience leaves first) and read its report.
     qtbot.mouseClick(screen.header.end, Qt.MouseButton.LeftButton)
