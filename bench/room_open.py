@@ -88,9 +88,10 @@ async def latency(conninfo: str, runs: int) -> dict[str, list[float]]:
             "edge": EdgeFunctionRooms(hms.root, headers),
             "none": NoVideoRooms(),
         }
-        for mode, provider in providers.items():
-            times = timings.setdefault(mode, [])
-            for show_id in shows[mode]:
+        # Providers take turns, run by run, so a change in the machine's load hits all three.
+        for run in range(runs):
+            for mode, provider in providers.items():
+                show_id = shows[mode][run]
                 session = await ShowSession.open(server, show_id)
                 video = ShowVideo(provider, server)
                 started = time.perf_counter()
@@ -98,7 +99,8 @@ async def latency(conninfo: str, runs: int) -> dict[str, list[float]]:
                 code = video.room.host_code if video.room else "none"
                 elapsed = time.perf_counter() - started
                 assert code and session.state.value == "live"
-                times.append(elapsed * 1000)
+                timings.setdefault(mode, []).append(elapsed * 1000)
+        for provider in providers.values():
             await provider.aclose()
         assert hms.refused_tokens == [], hms.refused_tokens
     await backend.close()
