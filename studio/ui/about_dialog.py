@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 from studio import __version__
 from studio.core.paths import AppPaths
 from studio.resources import icon_png
-from studio.server import pgbin
 from studio.ui.actions import ActionRegistry, ActionSpec
 
 ABOUT_ACTION = "help.about"
@@ -30,6 +29,8 @@ ABOUT_ACTION = "help.about"
 
 def about_facts(paths: AppPaths) -> list[tuple[str, str]]:
     """(label, value) rows of the dialog, in order; also what "Copy details" copies."""
+    from studio.server import pgbin  # psutil and a subprocess: not on the start-up path
+
     return [
         ("ShopStream Studio", __version__),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
