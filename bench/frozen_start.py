@@ -1,5 +1,6 @@
-"""Benchmark: cold start of the frozen app (PyInstaller bundle) to its main window, against the
-same app run from source and a bare PySide6 window, plus the time of its `--self-test`.
+"""Benchmark: cold start of the frozen app (PyInstaller bundle) to its main window.
+
+Compared with the same app run from source and a bare PySide6 window; also times `--self-test`.
 
 Timed like cold_start.py: a fresh process each run, offscreen, an empty SHOPSTREAM_HOME; the app
 prints a marker when its window is first exposed and quits. Runs alternate; medians compared.

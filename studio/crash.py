@@ -1,5 +1,7 @@
-"""Crash reports: an unhandled error (main thread, another thread, the asyncio loop) is written to a
-report file under the log directory, with secrets scrubbed, and the user is told where it is.
+"""Crash reports: unhandled errors become scrubbed report files in the log dir; the user is told.
+
+An error nothing handled (main thread, another thread, the asyncio loop) is written to a report
+file under the log directory, with secrets scrubbed, and the user is told where it is.
 
 This module has no Qt: the app passes a `notify` callback that shows a message box.
 """

@@ -1,5 +1,6 @@
-"""Linux packages from the PyInstaller one-folder app: a .tar.gz, a .deb, and an AppImage (AppDir
-always; the .AppImage itself when appimagetool is on PATH).
+"""Linux packages from the PyInstaller one-folder app: a .tar.gz, a .deb and an AppImage.
+
+The AppImage's AppDir is always built; the .AppImage itself when appimagetool is on PATH.
 
     python packaging/linux/build_packages.py --bundle build/pyinstaller/dist/shopstream-studio \
         --out dist [--appimage]
