@@ -101,7 +101,10 @@ def _add_simulate(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    args = _build_parser().parse_args(argv)
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test and args.command is not None:
+        parser.error(f"--self-test runs on its own, not with {args.command!r}")
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if args.debug else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

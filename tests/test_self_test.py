@@ -122,3 +122,14 @@ def test_the_web_view_check_accepts_qt_webengine_being_absent(
     result = selftest.run_check("web view", selftest.check_web_view, tmp_path)
     assert result.status == "ok"
     assert "system browser" in result.detail
+
+
+def test_the_self_test_flag_with_a_command_is_refused_and_runs_nothing(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    ran = []
+    monkeypatch.setattr(selftest, "CHECKS", [("probe", lambda _s: ran.append(1) or "ran")])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--self-test", "local-server", "status"])
+    assert exit_info.value.code == 2
+    assert "--self-test runs on its own, not with 'local-server'" in capsys.readouterr().err
+    assert ran == []
