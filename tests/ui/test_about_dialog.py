@@ -66,11 +66,18 @@ def test_the_studio_offers_help_about(qtbot: QtBot, qapp: QApplication) -> None:
     from studio.app import Studio
     from studio.core.settings import Settings
 
+    palette, sheet = qapp.palette(), qapp.styleSheet()
     studio = Studio(qapp, app_paths(), Settings(), opener=_never_opened)
     qtbot.addWidget(studio.window)
-    action = studio.actions.action(ABOUT_ACTION)
-    assert action.parent() is studio.window
-    assert ABOUT_ACTION in [spec.action_id for spec in studio.actions.specs()]
+    try:
+        action = studio.actions.action(ABOUT_ACTION)
+        assert action.parent() is studio.window
+        assert ABOUT_ACTION in [spec.action_id for spec in studio.actions.specs()]
+    finally:  # closed by the test, not through the studio's asynchronous shutdown
+        studio.window.set_close_guard(None)
+        studio.theme.deleteLater()
+        qapp.setPalette(palette)
+        qapp.setStyleSheet(sheet)
 
 
 async def _never_opened(*_args: object) -> object:
