@@ -151,8 +151,11 @@ class ShowSession:
         rows = await self._guarded(self.server.show_rows, "live_products", self.session_id,
                                       _FLASH_COLUMNS)
         row = next((r for r in rows if str(r["id"]) == product), None)
-        if row is None or row.get("flash_starts_at") is None:
-            return  # ended or cancelled in the meantime
+        if row is None or row.get("flash_starts_at") is None or row.get(
+                "flash_ends_at") is None or timestamp(row["flash_ends_at"]) != ends:
+            # Cancelled, ended or started again since the stats were read (this refresh may
+            # finish after a cancel that already cleared the sale): the next refresh follows.
+            return
         self.flash = FlashCountdown(FlashWindow.from_row(row), self.clock)
 
     def entry(self, live_product_id: str) -> LineupEntry | None:

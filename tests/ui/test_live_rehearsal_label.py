@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -55,7 +57,7 @@ def summary(report: Any) -> dict[str, str]:
 
 
 def test_a_local_workspaces_show_is_labelled_a_rehearsal_everywhere(
-        qtbot: Any, run: Any, wait_until: Any, live_world: LiveWorld) -> None:
+        qtbot: Any, run: Any, wait_until: Any, live_world: LiveWorld, tmp_path: Path) -> None:
     screen = room(qtbot, run, live_world, "local")
     run_show(qtbot, run, wait_until, live_world, screen)
     # Public on the local server (its customers are simulated), a rehearsal for the host.
@@ -71,6 +73,19 @@ def test_a_local_workspaces_show_is_labelled_a_rehearsal_everywhere(
     assert dialog.findChild(QLabel, "report_title").text().startswith("◐ Rehearsal — ")
     assert dialog.words.text().startswith("The rehearsal ran ")
     assert summary(report)["rehearsal"] == "yes"
+    # The report at 1280x720: every figure's name and value whole (SHOPSTREAM_SCREENSHOTS
+    # keeps the image).
+    dialog.resize(1280, 720)
+    qtbot.wait(50)
+    cut = [label.text() for label in dialog.findChildren(QLabel)
+           if label.isVisible() and not label.wordWrap() and label.text()
+           and label.sizeHint().width() > label.width() + 1]
+    assert cut == []
+    image = dialog.grab()
+    assert (image.width(), image.height()) == (1280, 720)
+    folder = Path(os.environ.get("SHOPSTREAM_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(folder / "rehearsal_report_1280x720.png"))
     dialog.close()
 
 
