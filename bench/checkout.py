@@ -5,11 +5,12 @@ database holds a 10,000-product catalog and 1,000 past shows of 40 other hosts (
 products), so the planner sees the table sizes of a running platform. Then:
 
 1. 64 buyers (threads, each with its own connection) loop for N seconds, each iteration being
-   two requests as that customer, run the way PostgREST runs them (claims set in a
-   transaction): put one unit in the cart, then `checkout()`. All buy the same live product
+   one request as that customer, run the way PostgREST runs it (claims set in a transaction):
+   `checkout_items()` of one unit, the "Buy now" of a show. All buy the same live product
    (large allocation). Each request goes to the server as one message of literal SQL, so the
-   commit follows the call on the server (see `request`); `--prepared` sends the cart request
-   with prepared statements instead, as PostgREST does by default.
+   commit follows the call on the server (see `request`). `--cart` runs the cart's two requests
+   instead: put one unit in the cart, then `checkout()`; `--prepared` sends that cart request
+   with prepared statements, as PostgREST does by default.
 2. Baseline, same server, same run: 64 threads loop a bare
    `update bench_stock set stock = stock - 1 where id = 1 and stock > 0` in autocommit.
    Target: checkouts/s at least 0.5 of updates/s.
@@ -18,11 +19,12 @@ products), so the planner sees the table sizes of a running platform. Then:
    transaction still in progress holds: the mean count, times the phase's length, divided by
    the checkouts, is the mean time each checkout keeps (a stripe of) the hot product locked.
    Each phase also reports the server's CPU time per operation (Linux), which bounds the rate
-   on a machine with few cores.
+   on a machine with few cores, the benchmark client's own (it shares the cores), and the load
+   average before the run (other work on the machine moves the ratio).
 3. RLS overhead: reading 10,000 products as an authenticated customer (through RLS) vs as
    service_role (which bypasses it).
 
-    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync] [--prepared]
+    python bench/checkout.py [--seconds N] [--buyers N] [--no-fsync] [--cart [--prepared]]
 """
 
 from __future__ import annotations
@@ -209,6 +211,7 @@ class Phase:
     ops: int
     elapsed: float
     server_cpu: float | None  # seconds of CPU the phase's server processes used
+    client_cpu: float  # seconds of CPU this process (the 64 clients) used
     warmup_ops: int  # done before the clock started
 
     @property
@@ -219,6 +222,9 @@ class Phase:
         if self.server_cpu is None or not self.ops:
             return "n/a"
         return f"{self.server_cpu * 1000 / self.ops:.2f} ms"
+
+    def client_cpu_per_op_ms(self) -> str:
+        return f"{self.client_cpu * 1000 / max(self.ops, 1):.2f} ms"
 
 
 def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection], None]],
@@ -249,6 +255,7 @@ def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection], None
         t.start()
     warm.wait()
     cpu_before = cpu_seconds(pids)
+    client_before = os.times()
     began = time.perf_counter()
     deadline.append(began + seconds)
     go.wait()
@@ -256,10 +263,12 @@ def run_threads(conninfo: str, workers: list[Callable[[psycopg.Connection], None
         t.join()
     elapsed = time.perf_counter() - began
     cpu_after = cpu_seconds(pids)
+    client_after = os.times()
     for c in conns:
         c.close()
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Phase(sum(counts), elapsed, cpu, WARMUP * len(workers))
+    client = (client_after.user + client_after.system) - (client_before.user + client_before.system)
+    return Phase(sum(counts), elapsed, cpu, client, WARMUP * len(workers))
 
 
 def request(claims: str, statement: sql.Composable) -> sql.Composed:
@@ -289,21 +298,32 @@ def prepared_request(conn: psycopg.Connection, claims: str, statement: str,
         conn.execute("commit")
 
 
-def buyer(user_id: str, customer_id: str, live_id: str,
+def buyer(user_id: str, customer_id: str, live_id: str, cart: bool,
           prepared: bool) -> Callable[[psycopg.Connection], None]:
+    """One buyer's loop body: a checkout of one unit of the hot live product."""
     claims = json.dumps({"role": "authenticated", "sub": user_id, "aud": "authenticated"})
+    # The request's text is composed once; each call only sets a new idempotency key (a UUID's
+    # text needs no quoting), so the clients spend as little of the shared cores as they can.
+    key = "00000000-0000-0000-0000-000000000000"
+    items = json.dumps([{"live_product_id": live_id, "quantity": 1}])
+    buy_now = request(claims, sql.SQL("select public.checkout_items({}, {})").format(
+        sql.Literal(key), sql.Literal(items))).as_string(None)
+    place_cart = request(claims, sql.SQL("select public.checkout({})").format(
+        sql.Literal(key))).as_string(None)
     literal_add = request(claims, sql.SQL(ADD_TO_CART.replace("%s", "{}")).format(
-        sql.Literal(customer_id), sql.Literal(live_id)))
+        sql.Literal(customer_id), sql.Literal(live_id))).as_string(None)
 
     def buy(conn: psycopg.Connection) -> None:
+        conn.execute(buy_now.replace(key, str(uuid.uuid4())))
+
+    def buy_from_cart(conn: psycopg.Connection) -> None:
         if prepared:
             prepared_request(conn, claims, ADD_TO_CART, (customer_id, live_id))
         else:
             conn.execute(literal_add)
-        conn.execute(request(claims, sql.SQL("select public.checkout({})").format(
-            sql.Literal(str(uuid.uuid4())))))
+        conn.execute(place_cart.replace(key, str(uuid.uuid4())))
 
-    return buy
+    return buy_from_cart if cart else buy
 
 
 def bare_update(conn: psycopg.Connection) -> None:
@@ -330,9 +350,15 @@ def main() -> int:
     parser.add_argument("--buyers", type=int, default=64)
     parser.add_argument("--no-fsync", action="store_true",
                         help="run the server with fsync off, like the test suite's server")
+    parser.add_argument("--cart", action="store_true",
+                        help="buy through the cart: a cart request, then checkout()")
     parser.add_argument("--prepared", action="store_true",
-                        help="send the cart request with prepared statements, as PostgREST does")
+                        help="with --cart: send the cart request with prepared statements, as"
+                             " PostgREST does")
     args = parser.parse_args()
+    if args.prepared and not args.cart:
+        parser.error("--prepared applies to the cart request: use it with --cart")
+    load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="shopstream-bench-") as tmp:
         server = EmbeddedPostgres(Path(tmp) / "server", durable=not args.no_fsync,
@@ -346,7 +372,7 @@ def main() -> int:
 
             with LockSampler(conninfo, setup.live_product_id) as sampler:
                 buying = run_threads(
-                    conninfo, [buyer(u, c, setup.live_product_id, args.prepared)
+                    conninfo, [buyer(u, c, setup.live_product_id, args.cart, args.prepared)
                                for u, c in setup.customers], args.seconds)
             updating = run_threads(conninfo, [bare_update] * args.buyers, args.seconds)
             user, _ = setup.customers[0]
@@ -373,14 +399,17 @@ def main() -> int:
     consistent = sold == bought == orders and stock in (ALLOCATION * 2 - sold, ALLOCATION)
     ratio = buying.rate / updating.rate
     lock_us = sampler.mean_held * buying.elapsed / max(buying.ops, 1) * 1e6
-    cart = "prepared" if args.prepared else "literal SQL"
+    how = (f"cart request ({'prepared' if args.prepared else 'literal SQL'}) + checkout()"
+           if args.cart else "checkout_items(), one request")
     rows = [
-        (f"checkout, {args.buyers} buyers, one hot live product ({cart} cart request)",
+        (f"checkout, {args.buyers} buyers, one hot live product ({how})",
          f"{buying.rate:,.0f} /s"),
         (f"bare stock update, {args.buyers} threads, one row", f"{updating.rate:,.0f} /s"),
         ("ratio checkout / bare update (target >= 0.50)", f"{ratio:.2f}"),
-        ("server CPU per checkout (cart request + checkout)", buying.cpu_per_op_ms()),
+        ("server CPU per checkout", buying.cpu_per_op_ms()),
         ("server CPU per bare update", updating.cpu_per_op_ms()),
+        ("benchmark client CPU per checkout / per bare update",
+         f"{buying.client_cpu_per_op_ms()} / {updating.client_cpu_per_op_ms()}"),
         ("oversell check (sold = orders, stock consistent)", "ok" if consistent else "FAILED"),
         (f"hot product locked per checkout ({sampler.mean_held:.1f} of 8 stripes held,"
          f" some {sampler.busy_share:.0%} of the time)", f"{lock_us:,.0f} us"),
@@ -390,7 +419,8 @@ def main() -> int:
     ]
     width = max(len(name) for name, _ in rows)
     print(f"checkout benchmark ({'fsync off' if args.no_fsync else 'fsync on'},"
-          f" {args.seconds:g}s per phase)")
+          f" {args.seconds:g}s per phase, {os.cpu_count()} cores, load average"
+          f" {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after)")
     for name, value in rows:
         print(f"  {name:<{width}}  {value:>14}")
     return 0 if consistent else 1

@@ -105,6 +105,46 @@ def test_items_are_placed_as_the_cart_places_them(conn: psycopg.Connection) -> N
         (show.live_product_id, 3)]
 
 
+def test_each_host_is_told_once_per_order_with_its_lines(conn: psycopg.Connection) -> None:
+    """An order of several live items, from two shows: each host gets one notice naming their
+    lines (by name), their units and amount, and the show."""
+    first = build_show(conn, live_price="10.00")
+    second = build_show(conn, live_price="7.50")
+    with conn.cursor() as cur:
+        extra = f.create_live_product(cur, first.session_id, first.host.profile_id,
+                                      live_price="4.25", allocated=5)
+
+    result = buy(conn, first.customer, [live(first.live_product_id), live(extra, 2),
+                                        live(second.live_product_id, 3)])
+
+    def notices(show: Show) -> list[tuple[Any, ...]]:
+        return conn.execute(
+            "select title, body, data from public.influencer_notifications"
+            " where influencer_id = %s and type = 'order'", (show.host.profile_id,)).fetchall()
+
+    def name(live_id: str) -> str:
+        return one(conn, "select name from public.live_products where id = %s", (live_id,))
+
+    def title(show: Show) -> str:
+        return one(conn, "select title from public.live_stream_sessions where id = %s",
+                   (show.session_id,))
+
+    lines = {i["live_product_id"]: i["id"] for i in result["items"]}
+    [(heading, body, data)] = notices(first)
+    named = sorted([(name(first.live_product_id), 1), (name(extra), 2)])
+    assert heading == "New order: " + ", ".join(f"{q} x {n}" for n, q in named)
+    assert body == f"USD 18.50 during {title(first)}"
+    assert data == {"order_id": result["order_id"], "session_id": first.session_id,
+                    "order_item_ids": sorted([lines[first.live_product_id], lines[extra]]),
+                    "units": 3, "amount": Decimal("18.50")}
+    [(heading, body, data)] = notices(second)
+    assert heading == f"New order: 3 x {name(second.live_product_id)}"
+    assert body == f"USD 22.50 during {title(second)}"
+    assert data == {"order_id": result["order_id"], "session_id": second.session_id,
+                    "order_item_ids": [lines[second.live_product_id]], "units": 3,
+                    "amount": Decimal("22.50")}
+
+
 def test_quantity_defaults_to_one_and_the_key_replays_the_order(
     conn: psycopg.Connection,
 ) -> None:

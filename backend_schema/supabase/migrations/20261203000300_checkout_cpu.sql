@@ -114,15 +114,17 @@ begin
     if jsonb_array_length(p_items) > 100 then
       raise exception 'p_items holds at most 100 items' using errcode = '22023';
     end if;
-    for v_item in select e.value from jsonb_array_elements(p_items) e loop
+    for k in 0 .. jsonb_array_length(p_items) - 1 loop
+      v_item := p_items -> k;
       if jsonb_typeof(v_item) <> 'object' then
         raise exception 'Each item must be a JSON object, not a JSON %', jsonb_typeof(v_item)
           using errcode = '22023';
       end if;
       if v_item - array['product_id', 'live_product_id', 'quantity'] <> '{}' then
         raise exception 'Unknown item field: %',
-          (select min(k) from jsonb_object_keys(v_item - array['product_id', 'live_product_id',
-                                                              'quantity']) k)
+          (select min(f.name)
+             from jsonb_object_keys(v_item - array['product_id', 'live_product_id', 'quantity'])
+                  as f(name))
           using errcode = '22023',
                 hint = 'An item has product_id or live_product_id, and quantity.';
       end if;
@@ -337,7 +339,7 @@ begin
                     || lpad(v_seq, greatest(6, length(v_seq)), '0');
 
   -- Phase 1: this buyer's rows. The order, its lines and the commission on each live line
-  -- (written by the database only), the cart emptied, the host told.
+  -- (written by the database only), the host told; the cart emptied.
   v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', 'on', true);
   with placed as (
     insert into public.orders (id, order_number, customer_id, subtotal, discount_amount,
@@ -358,29 +360,42 @@ begin
            l.is_flash_price, l.quantity, l.line_total, l.commission_rate, l.commission_amount,
            l.is_refunded, l.created_at, l.updated_at
       from unnest(v_lines) l
-  ), commission as (
-    insert into public.influencer_earnings
-      (influencer_id, order_id, order_item_id, session_id, gross_amount, commission_rate, amount)
-    select l.influencer_id, l.order_id, l.id, l.session_id, l.line_total, l.commission_rate,
-           l.commission_amount
-      from unnest(v_lines) l where l.influencer_id is not null
-  ), emptied as (
-    delete from public.cart c where c.id = any(w_cart)
   )
-  -- The host hears of each order placed during a live show (as private.notify_orders does;
-  -- every live line's show is live, checked above, and the order's currency is the default).
-  insert into public.influencer_notifications (influencer_id, type, title, body, data)
-  select l.influencer_id, 'order',
-         'New order: ' || string_agg(l.quantity || ' x ' || l.product_name, ', '
-                                     order by l.product_name),
-         format('%s %s during %s', 'USD', sum(l.line_total), min(a_title[l.ordinality])),
-         jsonb_build_object('order_id', l.order_id, 'session_id', l.session_id,
-                            'order_item_ids', jsonb_agg(l.id order by l.id),
-                            'units', sum(l.quantity), 'amount', sum(l.line_total))
-    from unnest(v_lines) with ordinality l
-   where l.influencer_id is not null
-   group by l.order_id, l.influencer_id, l.session_id;
+  insert into public.influencer_earnings
+    (influencer_id, order_id, order_item_id, session_id, gross_amount, commission_rate, amount)
+  select l.influencer_id, l.order_id, l.id, l.session_id, l.line_total, l.commission_rate,
+         l.commission_amount
+    from unnest(v_lines) l where l.influencer_id is not null;
+  -- The host hears of each order placed during a live show, one notice per show, worded as
+  -- private.notify_orders words it (every live line's show is live, checked above, and the
+  -- order's currency is the default). The live lines come first; one of them, the "Buy now"
+  -- of a show, needs no grouping.
+  if v_live = 1 then
+    v_line := v_lines[1];
+    insert into public.influencer_notifications (influencer_id, type, title, body, data)
+    values (v_line.influencer_id, 'order',
+            'New order: ' || v_line.quantity || ' x ' || v_line.product_name,
+            format('%s %s during %s', 'USD', v_line.line_total, a_title[1]),
+            jsonb_build_object('order_id', v_order_id, 'session_id', v_line.session_id,
+                               'order_item_ids', jsonb_build_array(v_line.id),
+                               'units', v_line.quantity, 'amount', v_line.line_total));
+  elsif v_live > 1 then
+    insert into public.influencer_notifications (influencer_id, type, title, body, data)
+    select l.influencer_id, 'order',
+           'New order: ' || string_agg(l.quantity || ' x ' || l.product_name, ', '
+                                       order by l.product_name),
+           format('%s %s during %s', 'USD', sum(l.line_total), min(a_title[l.ordinality])),
+           jsonb_build_object('order_id', l.order_id, 'session_id', l.session_id,
+                              'order_item_ids', jsonb_agg(l.id order by l.id),
+                              'units', sum(l.quantity), 'amount', sum(l.line_total))
+      from unnest(v_lines) with ordinality l
+     where l.influencer_id is not null
+     group by l.order_id, l.influencer_id, l.session_id;
+  end if;
   v_ignored := pg_catalog.set_config('shopstream.checkout_records_sales', '', true);
+  if p_from_cart then
+    delete from public.cart c where c.id = any(w_cart);
+  end if;
   -- The references of these rows are checked at commit by default; check them now, so they do
   -- not run while this buyer holds a counter below (they also take the key-share locks on the
   -- live products before their counters, in the lock order). For the rest of the transaction
