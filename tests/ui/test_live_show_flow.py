@@ -4,8 +4,10 @@ end of the show, and a report whose every figure equals SQL over the same rows."
 
 from __future__ import annotations
 
+import os
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -85,15 +87,24 @@ def buy(world: LiveWorld, item: str, quantity: int = 1,
     return customer
 
 
+def keep(widget: Any, folder: Path, name: str) -> None:
+    """A screenshot for the record (SHOPSTREAM_SCREENSHOTS keeps them)."""
+    image = widget.grab()
+    folder.mkdir(parents=True, exist_ok=True)
+    assert not image.isNull() and image.save(str(folder / f"{name}.png"))
+
+
 def count(world: LiveWorld, table: str) -> int:
     return world.one(f"select count(*) from public.{table} where session_id = %s",
                      (world.session_id,))
 
 
 def test_a_whole_rehearsal_from_going_live_to_a_report_that_equals_the_database(
-        qtbot: Any, run: Any, wait_until: Any, live_world: LiveWorld, open_room: Any) -> None:
+        qtbot: Any, run: Any, wait_until: Any, live_world: LiveWorld, open_room: Any,
+        tmp_path: Path) -> None:
     world = live_world
-    screen: LiveScreen = open_room()
+    shots = Path(os.environ.get("SHOPSTREAM_SCREENSHOTS") or tmp_path)
+    screen: LiveScreen = open_room((1280, 720))
     scarf, gloves, hat = world.items  # $20.00, $35.00, $12.50; 3 units each
     screen.audience.config = AudienceConfig(viewers=8, chat_rate=2.0, buy_probability=0.0,
                                             duration_s=600.0, seed=11)
@@ -124,6 +135,8 @@ def test_a_whole_rehearsal_from_going_live_to_a_report_that_equals_the_database(
     wait_until(lambda: "left" in screen.flash.countdown.text(), WAIT)
     regular = buy(world, gloves)  # a sale at the regular price meanwhile
     buy(world, hat, 2)
+    wait_until(lambda: screen.sales.feed.snapshot.units == 3, WAIT)
+    keep(screen, shots, "rehearsal_flash_sale_1280x720")
     wait_until(lambda: any("Flash sale on" in t and "ended" in t
                            for t in screen.notices.texts()), WAIT)
     assert world.one("select flash_ends_at <= now() from public.live_products where id = %s",
@@ -137,6 +150,7 @@ def test_a_whole_rehearsal_from_going_live_to_a_report_that_equals_the_database(
     wait_until(lambda: screen.card.stock.text() == "0", WAIT)
     wait_until(lambda: any("is sold out" in t for t in screen.notices.texts()), WAIT)
     assert "SOLD OUT" in screen.card.name.text() and screen.queue.row_for(scarf).sold_out
+    keep(screen, shots, "rehearsal_sold_out_1280x720")
     revenue = world.one("select sum(line_total) from public.order_items where session_id = %s",
                         (world.session_id,))
     # $35.00 + 2 × $10.00 + 3 × $20.00: the goal bar moves with every sale.
@@ -187,4 +201,6 @@ def test_a_whole_rehearsal_from_going_live_to_a_report_that_equals_the_database(
     assert (shown("revenue"), shown("units"), shown("orders"), shown("buyers")) == (
         format_money(sql["revenue"]), "6", "4", "3")
     assert shown("flash_uplift") == format_ratio(report.flash_uplift)
+    dialog.resize(1280, 720)
+    keep(dialog, shots, "rehearsal_report_1280x720")
     dialog.close()
