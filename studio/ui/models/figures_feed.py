@@ -36,9 +36,6 @@ class FiguresFeed(QObject):
         self._buyers: int | None = None
         self.snapshot: FiguresSnapshot | None = None
         ctx.signals.tables_changed.connect(self.on_tables_changed)
-        # Deleted with its panel (the workspace closing): a read scheduled meanwhile stops.
-        task_of = lambda: self._task  # noqa: E731 (the slot must not hold `self` alive)
-        self.destroyed.connect(lambda *_: (t := task_of()) is not None and t.cancel())
 
     @property
     def session_id(self) -> str | None:
@@ -48,8 +45,6 @@ class FiguresFeed(QObject):
         self._source = None if session_id is None else FiguresSource(str(session_id))
         self._buyers = None
         self.snapshot = None if session_id is None else FiguresSnapshot(str(session_id))
-        if session_id is None and self._task is not None:
-            self._task.cancel()  # nothing to read into any more
         if self.snapshot is not None:
             self.updated.emit(self.snapshot)
             self._want(FIGURE_TABLES)
