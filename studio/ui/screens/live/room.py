@@ -277,8 +277,9 @@ class LiveRoom(QObject):
         self._buyers_stale = False
         try:
             await session.refresh_figures()
-        except SessionError as exc:  # the figures keep their last count; the next batch asks
-            self._buyers_stale = True
+        except SessionError as exc:  # the figures keep their last count
+            # The next batch asks again, unless this viewer may not ask (a co-host).
+            self._buyers_stale = exc.sqlstate != "42501"
             log.info("Could not count the show's buyers: %s", exc.message)
 
     # ------------------------------------------------------------------ session events
