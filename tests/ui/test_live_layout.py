@@ -109,6 +109,10 @@ def test_the_control_room_mid_show_fits_the_window(
     assert screen.minimumSizeHint().width() <= screen.width()
     assert cut_words(screen) == []
     assert clipped_columns(screen) == []
+    # Every panel of the centre column fits its width: no sideways scroll, even at 1280x720.
+    centre = screen.centre_scroll
+    assert centre.widget().width() <= centre.viewport().width() + 1
+    assert not centre.horizontalScrollBar().isVisible()
     for index in range(screen.queue.count()):
         rect = screen.queue.visualItemRect(screen.queue.item(index))
         assert rect.width() <= screen.queue.viewport().width()
