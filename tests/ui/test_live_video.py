@@ -5,6 +5,7 @@ video."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -368,3 +369,30 @@ def test_the_host_invites_a_cohost_by_handle_and_removes_them(
     assert live_world.one("select count(*) from public.live_session_cohosts") == 0
     assert screen.video.cohosts.text() == f"Removed @{handle}. No co-hosts invited"
     assert not screen.video.remove_button.isVisible()
+
+
+def test_a_live_room_with_its_video_open_fits_the_room_at_1280x720(
+        qtbot, run, wait_until, live_world, open_room, hms, own_account, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The room as the host sees it at 1280x720 (the sidebar's 210 px aside): live, the host
+    code, the embedded view open; nothing scrolls sideways or is cut."""
+    def real_view_offline(parent: Any) -> Any:
+        view = video_view.make_web_view(parent)
+        view.load = lambda url: None  # the real view; the page is not fetched
+        return view
+
+    monkeypatch.setattr(video_panel, "make_web_view", real_view_offline)
+    screen: LiveScreen = open_room(size=(1070, 680))
+    go_live(qtbot, run, wait_until, screen, live_world)
+    qtbot.mouseClick(screen.video.open_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(100)
+
+    centre = screen.centre_scroll
+    assert centre.widget().width() <= centre.viewport().width() + 1
+    assert screen.video.code.text().startswith("Host room code: ")
+    assert screen.video.code.height() >= screen.video.code.heightForWidth(
+        screen.video.code.width())
+    assert screen.video.web_view is not None and screen.video.web_view.isVisible()
+    folder = Path(os.environ.get("SHOPSTREAM_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    assert screen.grab().save(str(folder / "control_room_live_video_1070x680.png"))
