@@ -1,18 +1,13 @@
--- Less server CPU per order (issue F, checkout under a hot live product).
---
--- With the hot rows striped, a checkout is bound by the server's CPU, and a buyer paid for two
--- transactions: putting the item in the cart (its own commit, the cart row's six index entries,
--- the policy's lookups), then checkout(), which deletes that row again (and records its
--- tombstone). checkout_items() places an order from items given in the call: one transaction,
--- no cart row. checkout() keeps placing the cart. Both run private.place_order(), so they price,
--- check and reserve alike; what an item passed directly may be is what the cart accepts.
---
--- Per order, place_order also writes less: the order number is set in the insert (no trigger
--- call), the host's notification is built from what the order already read (no join), and the
--- orders' status index, which no query reads, is gone (one index entry fewer per order).
--- A per-buyer limit holds across both paths: an order with a limited item counts what the
--- buyer already has with their customer row locked (the cart's row locks only serialised the
--- cart's checkouts).
+-- Less server CPU per order (issue F, checkout under a hot live product). With the hot rows
+-- striped a checkout is bound by CPU, and a buyer paid for two transactions: the cart row's
+-- insert (commit, six index entries, the policy's lookups), then checkout(), which deletes it
+-- (and records its tombstone). checkout_items() places the items given in the call: one
+-- transaction, no cart row. Both run private.place_order(), so they price, check and reserve
+-- alike; an item given directly must be one the cart accepts. An order also writes less: the
+-- order number is set in the insert (no trigger call), a single live line's notice is built
+-- without grouping, and the orders' status index, which no query reads, is gone. A per-buyer
+-- limit holds across both paths: an order with a limited item counts what the buyer has with
+-- their customer row locked (the cart's row locks only serialised the cart's checkouts).
 
 drop index public.orders_status_idx;
 
@@ -110,8 +105,7 @@ begin
   if not p_from_cart then
     if p_items is null or jsonb_typeof(p_items) <> 'array' or jsonb_array_length(p_items) = 0 then
       raise exception 'p_items must be a non-empty JSON array of items' using errcode = '22023';
-    end if;
-    if jsonb_array_length(p_items) > 100 then
+    elsif jsonb_array_length(p_items) > 100 then
       raise exception 'p_items holds at most 100 items' using errcode = '22023';
     end if;
     for k in 0 .. jsonb_array_length(p_items) - 1 loop
@@ -119,16 +113,14 @@ begin
       if jsonb_typeof(v_item) <> 'object' then
         raise exception 'Each item must be a JSON object, not a JSON %', jsonb_typeof(v_item)
           using errcode = '22023';
-      end if;
-      if v_item - array['product_id', 'live_product_id', 'quantity'] <> '{}' then
+      elsif v_item - array['product_id', 'live_product_id', 'quantity'] <> '{}' then
         raise exception 'Unknown item field: %',
           (select min(f.name)
              from jsonb_object_keys(v_item - array['product_id', 'live_product_id', 'quantity'])
                   as f(name))
           using errcode = '22023',
                 hint = 'An item has product_id or live_product_id, and quantity.';
-      end if;
-      if (v_item ? 'product_id') = (v_item ? 'live_product_id') then
+      elsif (v_item ? 'product_id') = (v_item ? 'live_product_id') then
         raise exception 'Each item needs exactly one of product_id and live_product_id'
           using errcode = '22023';
       end if;
@@ -148,20 +140,14 @@ begin
         raise exception 'Item quantity must be a whole number from 1 to 999, not %',
                         v_item -> 'quantity' using errcode = '22023';
       end if;
-      if v_item ? 'product_id' then
-        w_product := w_product || v_id;
-        w_live := w_live || null::uuid;
-      else
-        w_product := w_product || null::uuid;
-        w_live := w_live || v_id;
-      end if;
+      w_product := w_product || case when v_item ? 'product_id' then v_id end;
+      w_live := w_live || case when v_item ? 'live_product_id' then v_id end;
       w_qty := w_qty || v_qty::integer;
     end loop;
   end if;
 
   -- Idempotency: a second request with the same key waits here for the first to commit, then
-  -- returns its order. The key names its order at once (the
-  -- reference is checked once the order exists, below).
+  -- returns its order. The key names its order at once (checked once the order exists).
   insert into private.checkout_requests (customer_id, idempotency_key, order_id)
   values (v_customer.id, p_idempotency_key, v_order_id) on conflict do nothing;
   if not found then
@@ -177,13 +163,10 @@ begin
       into w_cart, w_product, w_live, w_qty
       from (select c.id, c.product_id, c.live_product_id, c.quantity from public.cart c
              where c.customer_id = v_customer.id order by c.id for update) c;
-    if w_cart = '{}' then
-      raise exception 'The cart is empty' using errcode = '22023';
-    end if;
+    if w_cart = '{}' then raise exception 'The cart is empty' using errcode = '22023'; end if;
   end if;
 
-  -- Validate and price every line. A live line is priced at its effective price now
-  -- (private.effective_price_at, inlined here).
+  -- Validate and price every line; a live line at its effective price now (inlined).
   for r in
     select it.quantity, it.product_id, it.live_product_id,
            lp.id as found_live_id, lp.name as live_name, lp.status as live_status,
@@ -367,9 +350,8 @@ begin
          l.commission_amount
     from unnest(v_lines) l where l.influencer_id is not null;
   -- The host hears of each order placed during a live show, one notice per show, worded as
-  -- private.notify_orders words it (every live line's show is live, checked above, and the
-  -- order's currency is the default). The live lines come first; one of them, the "Buy now"
-  -- of a show, needs no grouping.
+  -- private.notify_orders words it (every live line's show is live; the currency is USD). Live
+  -- lines come first; a single one, a show's "Buy now", needs no grouping.
   if v_live = 1 then
     v_line := v_lines[1];
     insert into public.influencer_notifications (influencer_id, type, title, body, data)
@@ -396,17 +378,15 @@ begin
   if p_from_cart then
     delete from public.cart c where c.id = any(w_cart);
   end if;
-  -- The references of these rows are checked at commit by default; check them now, so they do
-  -- not run while this buyer holds a counter below (they also take the key-share locks on the
-  -- live products before their counters, in the lock order). For the rest of the transaction
-  -- references are checked at once, which is only earlier, never weaker.
+  -- References are checked at commit by default; check them now, not while this buyer holds a
+  -- counter below (their key-share locks on the live products come before the counters, in the
+  -- lock order). For the rest of the transaction they are checked at once: earlier, not weaker.
   set constraints all immediate;
 
   -- Phase 2: the shared rows, last. A live line takes its units from its live product's sales
-  -- counter, the only rows its buyers queue on, and holds what it updated until the commit that
-  -- follows. The common case takes one stripe, the one of this database session, while that
-  -- stripe keeps at least one unit; the update re-checks on the stripe's latest version that
-  -- the item is on sale and has the units, so nothing is oversold.
+  -- counter (the only rows its buyers queue on) and holds it until the commit that follows:
+  -- usually the stripe of this database session, while it keeps at least one unit; the update
+  -- re-checks on the stripe's latest version that the item is on sale and has the units.
   for k in 1 .. v_live loop
     v_line := v_lines[k];
     v_sold_out := false;
