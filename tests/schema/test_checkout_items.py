@@ -197,6 +197,8 @@ BAD_ITEMS: list[tuple[str, Callable[[dict[str, str]], Any], str, str]] = [
     ("unknown product", lambda ids: [{"product_id": ids["unknown"]}], *_NONE),
     ("draft live product", lambda ids: [live(ids["draft"])], *_NONE),
     ("inactive product", lambda ids: [{"product_id": ids["inactive"]}], *_NONE),
+    ("a rehearsal's item", lambda ids: [live(ids["rehearsal"])], *_NONE),
+    ("an unvetted supplier's product", lambda ids: [{"product_id": ids["unvetted"]}], *_NONE),
     ("more than allocated", lambda ids: [live(ids["live"], 11)], "23514", "Sold out: "),
     ("more than in stock", lambda ids: [{"product_id": ids["direct"], "quantity": 8}],
      "23514", "(7 left)"),
@@ -210,9 +212,18 @@ def shop(conn: psycopg.Connection) -> tuple[Show, dict[str, str]]:
         direct = f.create_product(cur, show.wholesaler.profile_id, stock=7)
         inactive = f.create_product(cur, show.wholesaler.profile_id, status="inactive")
         draft = f.create_live_product(cur, show.session_id, show.host.profile_id)
+        rehearsal_show = f.create_session(cur, show.host.profile_id)
+        rehearsal = f.create_live_product(cur, rehearsal_show, show.host.profile_id)
+        supplier = f.create_wholesaler(cur)
+        unvetted = f.create_product(cur, supplier.profile_id)
     conn.execute("update public.live_products set status = 'draft' where id = %s", (draft,))
+    conn.execute("update public.live_stream_sessions set is_rehearsal = true where id = %s",
+                 (rehearsal_show,))
+    conn.execute("update public.wholesalers set verification_status = 'pending' where id = %s",
+                 (supplier.profile_id,))
     return show, {"live": show.live_product_id, "direct": direct, "inactive": inactive,
-                  "draft": draft, "unknown": str(uuid.uuid4())}
+                  "draft": draft, "rehearsal": rehearsal, "unvetted": unvetted,
+                  "unknown": str(uuid.uuid4())}
 
 
 @pytest.mark.parametrize(("items", "sqlstate", "message"), [c[1:] for c in BAD_ITEMS],

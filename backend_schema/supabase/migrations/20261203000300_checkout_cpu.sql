@@ -190,12 +190,15 @@ begin
       left join public.wholesalers w on w.id = p.wholesaler_id
      order by it.live_product_id nulls last, it.product_id
   loop
-    -- An item passed directly must be one the cart would take (its insert policy): an active
-    -- product, or a live product on sale or sold out. Others are named by id only.
+    -- An item passed directly must be one the cart would take (its insert policy, under the
+    -- shoppers' row rules): an active product of a verified supplier, or a live product on sale
+    -- or sold out in a public show. Others are named by id only.
     if not p_from_cart
        and (case when r.live_product_id is not null
                  then r.found_live_id is null or r.live_status not in ('active', 'sold_out')
-                 else r.source_id is null or r.product_status <> 'active' end) then
+                      or r.is_rehearsal or r.show_status not in ('scheduled', 'live', 'ended')
+                 else r.source_id is null or r.product_status <> 'active'
+                      or r.wholesaler_status is distinct from 'verified' end) then
       raise exception 'No such product on sale: %', coalesce(r.live_product_id, r.product_id)
         using errcode = 'P0002';
     end if;
