@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import chain, repeat
-from operator import mul, sub
+from operator import mul, truediv
 from typing import Any, Final
 from uuid import UUID
 
@@ -220,11 +220,12 @@ def to_cache(column: Column, value: Any) -> Any:
     return converted
 
 
-def to_cache_column(column: Column, values: list[Any]) -> list[Any]:
+def to_cache_column(column: Column, values: Sequence[Any]) -> Sequence[Any]:
     """A whole column of server values converted at once (the bulk path of first sync).
 
     Common shapes are checked with C-level scans; anything unusual goes value by value,
-    which also produces the precise error.
+    which also produces the precise error. Values that need no conversion come back as the
+    sequence given (a list or a tuple).
     """
     types = set(map(type, values))
     has_null = _NONE in types
@@ -236,7 +237,9 @@ def to_cache_column(column: Column, values: list[Any]) -> list[Any]:
         if column.choices and not set(values) <= set(column.choices) | {None}:
             return [to_cache(column, value) for value in values]
         return values  # bools bind as 0/1
-    if kind is Kind.UUID and types <= {str} and _all_uuids([v for v in values if v is not None]):
+    if kind is Kind.UUID and types <= {str} and _all_uuids(
+        [v for v in values if v is not None] if has_null else values
+    ):
         return values
     if kind is Kind.TIMESTAMP and types <= {str}:
         # filter(None, ...) skips the NULLs, and with them "": that one is checked apart.
@@ -249,21 +252,23 @@ def to_cache_column(column: Column, values: list[Any]) -> list[Any]:
     if kind is Kind.TEXT_LIST and types <= {list}:
         items = list(chain.from_iterable(filter(None, values)))
         if {str}.issuperset(map(type, items)):
-            if _JSON_ESCAPES.search("".join(items)) is None:  # nothing to escape: spell it out
-                return [None if value is None else '["' + '","'.join(value) + '"]' if value
-                        else "[]" for value in values]
-            return [None if value is None else _encode_list(value) for value in values]
-    if kind is Kind.MONEY and types <= {int, float} and not has_null:
-        # The same check as below, at C speed: every amount is exact once scaled to cents.
-        scaled = list(map(mul, values, repeat(100)))
-        cents = list(map(round, scaled))
-        if not cents or max(map(abs, map(sub, scaled, cents))) <= 1e-6:
-            return cents
+            if _JSON_ESCAPES.search("".join(items)) is not None:
+                return [None if value is None else _encode_list(value) for value in values]
+            # Nothing to escape (so no newline either): spelled out, the whole column at once.
+            if not has_null and all(values):
+                return ('["' + '"]\n["'.join(map('","'.join, values)) + '"]').split("\n")
+            return [None if value is None else '["' + '","'.join(value) + '"]' if value
+                    else "[]" for value in values]
     if kind is Kind.MONEY and types <= {int, float}:
-        cents = [None if value is None else round(value * 100) for value in values]
-        # Exact for any float that spells a 2-place decimal below ~10^8; the rest go the slow way.
-        if all(c is None or abs(v * 100 - c) <= 1e-6 for v, c in zip(values, cents, strict=True)):
-            return cents
+        # At C speed: every amount is the one its cents spell (a JSON number with at most
+        # two decimals reads back as exactly the same float); any other goes value by value.
+        present = [v for v in values if v is not None] if has_null else values
+        cents = list(map(round, map(mul, present, repeat(100))))
+        if list(map(truediv, cents, repeat(100))) == list(present):
+            if not has_null:
+                return cents
+            amounts = iter(cents)
+            return [None if value is None else next(amounts) for value in values]
     return [to_cache(column, value) for value in values]
 
 
@@ -276,7 +281,7 @@ _PG_TS_FIXED: Final = {4: b"-", 7: b"-", 10: b"T", 13: b":", 16: b":", 19: b".",
                        27: b"0", 28: b"0", 29: b":", 30: b"0", 31: b"0"}
 
 
-def _all_uuids(values: list[str]) -> bool:
+def _all_uuids(values: Sequence[str]) -> bool:
     """Whether every text is a lowercase hyphenated uuid, checked with whole-column byte scans
     (the first sync's hot path; `_UUID_RE` per value is four times slower)."""
     if not values:

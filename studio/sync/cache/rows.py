@@ -37,36 +37,46 @@ def now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+Columns = list[Sequence[Any]]  # one sequence per column, in storage order, rows aligned
+
+
 def convert_rows(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     """Server rows (exactly `spec.server_columns` each) as parameter tuples in storage order."""
+    return list(chain.from_iterable(
+        zip(*columns, strict=True) for columns in convert_chunks(spec, rows)))
+
+
+def convert_chunks(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> list[Columns]:
+    """Server rows (exactly `spec.server_columns` each) converted column by column, in chunks
+    of CONVERT_CHUNK rows: a chunk's columns stay in the CPU caches while they are converted
+    (a whole 20,000-row group at once takes three times as long). Bulk loads insert the
+    columns as they are (`append_chunks`); anything bad raises CacheDataError naming the row."""
     expected = len(spec.columns)
     try:
         with _gc_paused():
             if set(map(len, rows)) != {expected}:
                 raise BadValue("column set")
-            if len(rows) <= CONVERT_CHUNK:
-                return _convert_chunk(spec, rows)
-            # In chunks: a chunk's columns stay in the CPU caches while they are converted
-            # and zipped back (a whole 20,000-row group at once takes three times as long).
-            converted: list[tuple[Any, ...]] = []
-            for start in range(0, len(rows), CONVERT_CHUNK):
-                converted += _convert_chunk(spec, rows[start : start + CONVERT_CHUNK])
-            return converted
+            return [_convert_chunk(spec, rows[start : start + CONVERT_CHUNK])
+                    for start in range(0, len(rows), CONVERT_CHUNK)]
     except (ValueError, KeyError, TypeError, OverflowError):  # BadValue is a ValueError
         raise diagnose(spec, rows) from None
+
+
+def chunk_ids(chunks: Sequence[Columns]) -> list[Any]:
+    """The id (first) column of converted chunks, in order."""
+    return list(chain.from_iterable(columns[0] for columns in chunks))
 
 
 CONVERT_CHUNK = 1_000
 
 
-def _convert_chunk(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+def _convert_chunk(spec: TableSpec, rows: Sequence[Mapping[str, Any]]) -> Columns:
     # One pass over the dicts (scattered in memory), then work column by column.
-    values = list(map(_getter(spec.name), rows))
-    columns = [
-        to_cache_column(column, list(raw))
-        for column, raw in zip(spec.columns, zip(*values, strict=True), strict=True)
+    return [
+        to_cache_column(column, raw)
+        for column, raw in zip(
+            spec.columns, zip(*map(_getter(spec.name), rows), strict=True), strict=True)
     ]
-    return list(zip(*columns, strict=True))
 
 
 @contextmanager
@@ -177,34 +187,10 @@ def upsert_sql(table: str) -> str:
 
 @cache
 def insert_sql(table: str) -> str:
-    """A plain INSERT of every column, positional in storage order (bulk loads append)."""
+    """A plain INSERT of every column, positional in storage order."""
     columns = TABLES[table].column_names
     marks = ", ".join("?" * len(columns))
     return f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608
-
-
-APPEND_ROWS = 50  # rows per INSERT statement when a bulk load appends: a third less work
-
-
-@cache
-def _append_sql(table: str, count: int) -> str:
-    columns = TABLES[table].column_names
-    row = "(" + ", ".join("?" * len(columns)) + ")"
-    values = ", ".join([row] * count)
-    return f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES {values}'  # noqa: S608
-
-
-def append_rows(conn: sa.Connection, table: str, params: Sequence[tuple[Any, ...]]) -> None:
-    """Insert rows (parameter tuples in storage order) as they are, many per statement: the
-    driver then steps and binds once per statement rather than once per row."""
-    whole = len(params) - len(params) % APPEND_ROWS
-    if whole:
-        conn.exec_driver_sql(_append_sql(table, APPEND_ROWS), [
-            tuple(chain.from_iterable(params[start : start + APPEND_ROWS]))
-            for start in range(0, whole, APPEND_ROWS)
-        ])
-    if whole < len(params):
-        conn.exec_driver_sql(insert_sql(table), list(params[whole:]))
 
 
 def read_image(conn: sa.Connection, spec: TableSpec, row_id: str) -> Image | None:

@@ -11,12 +11,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from studio.sync.cache.bulk import ConstraintViolation, append_checked
 from studio.sync.cache.codec import BadValue, to_cache
 from studio.sync.cache.conflicts import ConflictOperations
 from studio.sync.cache.errors import CacheDataError
 from studio.sync.cache.rows import (
-    append_rows,
-    convert_rows,
+    Columns,
+    chunk_ids,
+    convert_chunks,
     diagnose,
     image_from_params,
     now_text,
@@ -39,7 +41,7 @@ _FTS_HASHSIZE = {
 _DEFERRED_INDEXES = "deferred_indexes"
 # Errors that mean "these values do not fit", as opposed to I/O or locking trouble.
 _DATA_ERRORS = (sa.exc.IntegrityError, sa.exc.InterfaceError, sa.exc.ProgrammingError,
-                OverflowError)
+                OverflowError, ConstraintViolation)
 
 
 _CREATED_NAME = re.compile(
@@ -108,37 +110,40 @@ class CacheStore(ConflictOperations):
             raise CacheDataError(f"{spec.name}: rows must be a list of mappings") from None
         if not rows:
             return 0
-        params = convert_rows(spec, rows)
+        chunks = convert_chunks(spec, rows)
         try:
-            self._upsert_params(spec, params)
+            self._upsert_chunks(spec, chunks)
         except _DATA_ERRORS as exc:
             raise diagnose(spec, rows, str(getattr(exc, "orig", exc))) from None
         return len(rows)
 
-    def _upsert_params(self, spec: TableSpec, params: list[tuple[Any, ...]]) -> None:
+    def _upsert_chunks(self, spec: TableSpec, chunks: list[Columns]) -> None:
         with self.transaction():
-            self._retire_refused(spec.name, (p[0] for p in params))
+            ids = chunk_ids(chunks)
+            self._retire_refused(spec.name, ids)
             protected = self._protected_ids(spec.name)
-            if protected:
-                mine = [p for p in params if p[0] in protected]
-                if mine:
-                    self._keyed(spec.name)
-                params = [p for p in params if p[0] not in protected]
-                for row in mine:
+            if protected and not protected.isdisjoint(ids):
+                params = [p for columns in chunks for p in zip(*columns, strict=True)]
+                self._keyed(spec.name)
+                for row in (p for p in params if p[0] in protected):
                     self._rebase_row(spec, row[0], image_from_params(spec, row))
+                rest = [p for p in params if p[0] not in protected]
+                chunks = [[list(values) for values in zip(*rest, strict=True)]] if rest else []
+                ids = [p[0] for p in rest]
             if self._keyless(spec.name):
                 # Appended; a row read twice keeps its last version when the key is restored.
-                append_rows(self._conn, spec.name, params)
+                append_checked(self._conn, spec.name, chunks)
                 self._changed.add(spec.name)
                 return
-            bulk = (len(params) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
+            bulk = (len(ids) >= BULK_THRESHOLD and not self.bulk_loading(spec.name)
                     and self._is_empty(spec))
             if bulk:
                 self.begin_bulk_load(spec.name)
-            if params and self._keyless(spec.name):  # this call began a bulk load
-                append_rows(self._conn, spec.name, params)
-            elif params:
-                self._conn.exec_driver_sql(upsert_sql(spec.name), params)
+            if ids and self._keyless(spec.name):  # this call began a bulk load
+                append_checked(self._conn, spec.name, chunks)
+            elif ids:
+                self._conn.exec_driver_sql(upsert_sql(spec.name), [
+                    p for columns in chunks for p in zip(*columns, strict=True)])
             if bulk:
                 self.finish_bulk_load(spec.name)
         self._changed.add(spec.name)
