@@ -275,7 +275,10 @@ def test_a_cohost_opens_the_show_read_only_with_their_own_code(
 
         assert screen.video.code.text() == (
             "Co-host view (read-only) — your room code: coh-cccc-ddd")
-        # Read-only whether or not the server lets a co-host read the show's figures.
+        # The show opens with its lineup and figures (the server answers co-hosts' stats).
+        wait_until(lambda: screen.room.session is not None, WAIT)
+        wait_until(lambda: screen.queue.count() == len(live_world.items), WAIT)
+        # Read-only: every host action is off.
         assert not screen.header.end.isEnabled() and not screen.header.go_live.isEnabled()
         assert not screen.flash.start_button.isEnabled()
         assert not screen.video.invite_button.isEnabled()
