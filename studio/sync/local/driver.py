@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol
@@ -236,14 +237,29 @@ class ThreadDriver:
             if not done.done():
                 done.set_exception(error) if error else done.set_result(None)
 
+        # Notices cross to the loop in runs: one wake-up for all that arrived meanwhile, not
+        # one callback per notice (under qasync each callback is a Qt timer of its own).
+        arrived: deque[str] = deque()
+        woken = False
+
+        def hand_over() -> None:
+            nonlocal woken
+            woken = False  # cleared first: a notice appended from now on wakes the loop again
+            while arrived:
+                deliver(arrived.popleft())
+
         def blocking() -> None:
+            nonlocal woken
             try:
                 with self._connect() as conn:
                     conn.execute(sql.SQL("listen {}").format(sql.Identifier(channel)))
                     loop.call_soon_threadsafe(ready.set)
                     while not stop.is_set() and not self._stop_listening.is_set():
                         for notice in conn.notifies(timeout=_LISTEN_POLL_S):
-                            loop.call_soon_threadsafe(deliver, notice.payload)
+                            arrived.append(notice.payload)
+                            if not woken:
+                                woken = True
+                                loop.call_soon_threadsafe(hand_over)
                 loop.call_soon_threadsafe(settle, None)
             except BaseException as e:  # handed to the awaiting coroutine
                 with contextlib.suppress(RuntimeError):  # the loop is already closed

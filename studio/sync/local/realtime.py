@@ -56,7 +56,8 @@ begin
     perform pg_notify('studio_local_changes', json_build_object(
       'table', tg_table_name, 'type', tg_op,
       'id', case when tg_op = 'DELETE' then old.id else new.id end,
-      'at', clock_timestamp())::text);
+      'at', to_char(clock_timestamp() at time zone 'UTC',
+                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text);
     return null;
   end
   $fn$;
@@ -113,11 +114,38 @@ def check_realtime_filter(f: Filter | None) -> Filter | None:
 
 
 def _commit_timestamp(text: Any) -> str | None:
+    if isinstance(text, str) and len(text) == 24 and text[-1] == "Z" and text[10] == "T":
+        return text  # already as Realtime writes it (the trigger formats it so)
     try:
         stamp = datetime.fromisoformat(str(text)).astimezone(UTC)
     except ValueError:
         return None
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+Event = tuple[str, str, str, Any]  # table, INSERT/UPDATE/DELETE, row id, commit time
+
+
+def _event(notice: Any) -> Event:
+    return (notice["table"], notice["type"], str(notice["id"]), notice.get("at"))
+
+
+def _decode_notices(payloads: list[str]) -> list[Event]:
+    """A run of notices decoded in one go (one JSON document for the run, not one per notice);
+    when that fails, notice by notice, leaving out only the malformed ones."""
+    try:
+        decoded = json.loads("[" + ",".join(payloads) + "]")
+        if len(decoded) == len(payloads):  # else a payload was not one JSON value
+            return [_event(n) for n in decoded]
+    except (ValueError, KeyError, TypeError):
+        pass
+    events = []
+    for payload in payloads:
+        try:
+            events.append(_event(json.loads(payload)))
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed local change notice")
+    return events
 
 
 @dataclass(frozen=True)
@@ -302,15 +330,7 @@ class LocalRealtime:
             notices = [await self._queue.get()]
             while len(notices) < _MAX_NOTICES_PER_READ and not self._queue.empty():
                 notices.append(self._queue.get_nowait())
-            events: list[tuple[str, str, str, Any]] = []
-            for payload in notices:
-                try:
-                    event = json.loads(payload)
-                    events.append(
-                        (event["table"], event["type"], str(event["id"]), event.get("at"))
-                    )
-                except (ValueError, KeyError, TypeError):
-                    log.warning("ignored a malformed local change notice")
+            events = _decode_notices(notices)
             for subscription in list(self._subscriptions):
                 mine = [e for e in events if e[0] == subscription.table]
                 if not mine:
@@ -323,7 +343,7 @@ class LocalRealtime:
                         log.exception("change handler failed on %s", subscription.table)
 
     async def _changes_for(
-        self, subscription: LocalSubscription, events: list[tuple[str, str, str, Any]]
+        self, subscription: LocalSubscription, events: list[Event]
     ) -> list[RowChange]:
         """The subscriber's view of a run of notices, in commit order, read in one query."""
         table = subscription.table
@@ -349,8 +369,7 @@ class LocalRealtime:
                 )
             elif kind in ("INSERT", "UPDATE") and row_id in rows:
                 # Not found: not visible to this subscriber, outside its filter, or deleted
-                # since (its delete follows). Rows are read as they are now.
-                changes.append(
-                    RowChange(table, kind, dict(rows[row_id]), None, _commit_timestamp(at))
-                )
+                # since (its delete follows). Rows are read as they are now (a row changed
+                # twice in one run: both changes carry that one dict).
+                changes.append(RowChange(table, kind, rows[row_id], None, _commit_timestamp(at)))
         return changes
