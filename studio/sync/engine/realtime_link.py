@@ -30,7 +30,7 @@ from studio.sync.backend import (
     eq,
 )
 from studio.sync.cache import CacheWriter
-from studio.sync.engine.realtime_rows import Batch, columns_of, in_scope, write_batch
+from studio.sync.engine.realtime_rows import Batch, columns_of, scope_check, write_batch
 from studio.sync.scope import DerivedScope, ScopePlan, TableScope
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,15 @@ def check_show_id(show_id: object) -> str:
 # ---------------------------------------------------------------------------------------- link
 
 
+class _FeedChecks:
+    """What every change of a feed is checked against, worked out once per feed."""
+
+    def __init__(self, feed: Feed) -> None:
+        self.column_order = columns_of(feed.table)
+        self.columns = frozenset(self.column_order)
+        self.in_scope = scope_check(feed.scopes)
+
+
 class _Active:
     """A subscribed feed and whether it is delivering (joined) right now."""
 
@@ -172,6 +181,7 @@ class RealtimeLink:
         self._failures = 0
         self._status = RealtimeStatus(False, "not connected yet", poll_interval)
         self._batch = Batch()
+        self._checks: dict[Feed, _FeedChecks] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
         self._last_flush = float("-inf")
@@ -337,16 +347,21 @@ class RealtimeLink:
                 self._schedule_flush()
             return
         record = change.record or {}
-        columns = columns_of(table)
-        missing = [c for c in columns if c not in record]
-        if missing or record.get("id") is None:
+        checks = self._checks.get(feed)
+        if checks is None:
+            checks = self._checks[feed] = _FeedChecks(feed)
+        if not record.keys() >= checks.columns or record.get("id") is None:
+            missing = [c for c in checks.column_order if c not in record]
             self._pull_for_unplaced(f"a {table} row without {', '.join(missing) or 'id'}")
             return
-        if not in_scope(record, feed.scopes):
+        if not checks.in_scope(record):
             self._pull_for_unplaced(f"a {table} row outside the scopes checked here")
             return
-        self._batch.upsert(table, {c: record[c] for c in columns})
-        self._schedule_flush()
+        if len(record) != len(checks.columns):  # only the cache's columns are kept
+            record = {c: record[c] for c in checks.column_order}
+        self._batch.upsert(table, record)
+        if self._flush_handle is None:
+            self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         if self._flush_handle is not None or self._flushing is not None:

@@ -8,7 +8,7 @@ conversion as pulls), a table per transaction, and leaves out rows older than th
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,6 +75,34 @@ def in_scope(row: Mapping[str, Any], scopes: Iterable[TableScope]) -> bool:
     return any(all(matches(c, row) for c in scope.filters) for scope in scopes)
 
 
+RowCheck = Callable[[Mapping[str, Any]], bool]
+
+
+def _condition_check(condition: Condition) -> RowCheck:
+    """`matches(condition, row)` for one condition; an equality on a text value (a show's or a
+    host's id, the common case) compares directly and falls back to `matches` otherwise."""
+    if isinstance(condition, Filter) and condition.op == "eq" and isinstance(condition.value, str):
+        column, want = condition.column, condition.value
+
+        def equal(row: Mapping[str, Any]) -> bool:
+            have = row.get(column)
+            if type(have) is str:
+                return have == want
+            return matches(condition, row)
+
+        return equal
+    return functools.partial(matches, condition)
+
+
+def scope_check(scopes: Iterable[TableScope]) -> RowCheck:
+    """`in_scope(row, scopes)` worked out once for a feed: every change of a burst is checked
+    with it."""
+    checks = [[_condition_check(c) for c in scope.filters] for scope in scopes]
+    if len(checks) == 1 and len(checks[0]) == 1:
+        return checks[0][0]
+    return lambda row: any(all(check(row) for check in scope) for scope in checks)
+
+
 # ------------------------------------------------------------------------------------- batches
 
 
@@ -90,8 +118,13 @@ class Batch:
 
     def upsert(self, table: str, row: dict[str, Any]) -> None:
         row_id = str(row["id"])
-        self.deleted.get(table, {}).pop(row_id, None)
-        self.rows.setdefault(table, {})[row_id] = row
+        deleted = self.deleted.get(table)
+        if deleted:
+            deleted.pop(row_id, None)
+        rows = self.rows.get(table)
+        if rows is None:
+            rows = self.rows[table] = {}
+        rows[row_id] = row
 
     def delete(self, table: str, row_id: str) -> None:
         self.rows.get(table, {}).pop(row_id, None)
@@ -142,4 +175,4 @@ def write_batch(store: CacheStore, batch: Batch) -> list[tuple[str, CacheError]]
     return refused
 
 
-__all__ = ["Batch", "columns_of", "in_scope", "matches", "write_batch"]
+__all__ = ["Batch", "columns_of", "in_scope", "matches", "scope_check", "write_batch"]
