@@ -17,6 +17,8 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 DEFAULT_CAPACITY = 5_000
 
 _Index = QModelIndex | QPersistentModelIndex
+#: Rows after a late message whose places are fixed in the id map one by one (beyond: rebuilt).
+_MAP_FIX_LIMIT = 2_000
 
 
 @dataclass(slots=True)
@@ -70,6 +72,9 @@ class ChatModel(QAbstractListModel):
         # oldest rows forgets only them; rebuilt on demand after an insert in the middle.
         self._row_of: dict[str, int] | None = None
         self._base = 0
+        # Ids of rows that may be pinned or hidden (a superset: rows since unflagged or
+        # trimmed are dropped lazily), so matching flags with the cache skips the other rows.
+        self._flagged: set[str] = set()
 
     # ------------------------------------------------------------------ Qt
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -117,10 +122,14 @@ class ChatModel(QAbstractListModel):
             for message in messages:
                 message.kind = classify(message.text, self.word_filter).kind
 
+    def _note_flags(self, messages: Iterable[ChatMessage]) -> None:
+        self._flagged.update(m.id for m in messages if m.is_pinned or m.is_hidden)
+
     def add(self, messages: Sequence[ChatMessage], *, trim: bool = True) -> list[ChatMessage]:
         """Put a batch in chat order: one insert when it follows the last row (the usual
         case), a re-sent message updates its row; then, if `trim`, drop the oldest beyond
         the capacity in one removal. Returns the messages that were new."""
+        self._note_flags(messages)
         fresh: list[ChatMessage] = []
         for message in messages:
             row = self.row_of(message.id)
@@ -131,20 +140,17 @@ class ChatModel(QAbstractListModel):
         fresh.sort(key=lambda m: m.key)
         tail = [m for m in fresh if not self._keys or m.key > self._keys[-1]]
         late = fresh[: len(fresh) - len(tail)] if tail else fresh
-        for message in late:  # sent earlier than rows already shown (a reconnect's catch-up)
-            at = bisect.bisect_left(self._keys, message.key)
-            self.beginInsertRows(QModelIndex(), at, at)
-            self._rows.insert(at, message)
-            self._keys.insert(at, message.key)
-            self._row_of = None
-            self.endInsertRows()
+        if late:  # sent earlier than rows already shown (a reconnect's catch-up)
+            self._insert_late(late)
         if trim and len(tail) >= self.capacity:
             # A catch-up longer than the window: only its end will be kept, so the rows
             # shown go in one removal and the window's worth comes in one insert.
             tail = tail[-self.capacity:]
             if self._rows:
                 self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
-                self._rows, self._keys, self._row_of = [], [], None
+                # An empty map of an empty window stays valid: no rebuild on the next batch.
+                self._rows, self._keys, self._row_of, self._base = [], [], {}, 0
+                self._flagged.clear()
                 self.endRemoveRows()
         if tail:
             first = len(self._rows)
@@ -159,8 +165,34 @@ class ChatModel(QAbstractListModel):
             self.trim_oldest()
         return fresh
 
+    def _insert_late(self, late: list[ChatMessage]) -> None:
+        """Sorted messages that belong among the rows: one insert per run landing at the same
+        place, last place first (so the earlier places still hold); the id map is then fixed
+        from the first place on when that is near the end, else rebuilt when next needed."""
+        places = [bisect.bisect_left(self._keys, m.key) for m in late]
+        end = len(late)
+        while end:
+            at = places[end - 1]
+            start = end - 1
+            while start and places[start - 1] == at:
+                start -= 1
+            run = late[start:end]
+            self.beginInsertRows(QModelIndex(), at, at + len(run) - 1)
+            self._rows[at:at] = run
+            self._keys[at:at] = [m.key for m in run]
+            self.endInsertRows()
+            end = start
+        if self._row_of is not None:
+            first = places[0]
+            if len(self._rows) - first > _MAP_FIX_LIMIT:
+                self._row_of = None
+            else:
+                base, rows = self._base, self._rows
+                self._row_of.update((rows[i].id, base + i) for i in range(first, len(rows)))
+
     def prepend(self, messages: Sequence[ChatMessage]) -> int:
         """Older messages paged in from the cache (when the host scrolls up); one insert."""
+        self._note_flags(messages)
         older = sorted((m for m in messages if self.row_of(m.id) is None), key=lambda m: m.key)
         if self._keys:
             older = [m for m in older if m.key < self._keys[0]]
@@ -204,6 +236,8 @@ class ChatModel(QAbstractListModel):
         """Start over with these messages (following another show, or jumping back to the
         live end after more than a window's worth arrived while the host read older ones)."""
         ordered = sorted(messages, key=lambda m: m.key)[-self.capacity:]
+        self._flagged.clear()
+        self._note_flags(ordered)
         self.beginResetModel()
         self._rows = ordered
         self._keys = [m.key for m in ordered]
@@ -223,6 +257,8 @@ class ChatModel(QAbstractListModel):
         if hidden is not None and message.is_hidden != hidden:
             message.is_hidden, changed = hidden, True
         if changed:
+            if message.is_pinned or message.is_hidden:
+                self._flagged.add(message_id)
             index = self.index(row)
             self.dataChanged.emit(index, index, [MESSAGE_ROLE])
         return changed
@@ -234,10 +270,21 @@ class ChatModel(QAbstractListModel):
                  for r in flagged}
         changed = 0
         start = bisect.bisect_left(self._keys, (since, ""))
-        for message in self._rows[start:]:
-            pinned, hidden = flags.get(message.id, (False, False))
+        # Only rows flagged in the cache or in the window can differ: the rest stay plain,
+        # so a batch costs the flagged rows, not the whole window.
+        for message_id in sorted(flags.keys() | self._flagged):
+            row = self.row_of(message_id)
+            if row is None:
+                self._flagged.discard(message_id)
+                continue
+            if row < start:
+                continue
+            message = self._rows[row]
+            pinned, hidden = flags.get(message_id, (False, False))
             if (message.is_pinned, message.is_hidden) != (pinned, hidden):
-                changed += self.set_flags(message.id, pinned=pinned, hidden=hidden)
+                changed += self.set_flags(message_id, pinned=pinned, hidden=hidden)
+            if not (pinned or hidden):
+                self._flagged.discard(message_id)
         return changed
 
     def set_word_filter(self, word_filter: WordFilter | None) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections import deque
 from collections.abc import Iterable
+from typing import ClassVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -23,6 +25,36 @@ READ_PAGE = 2_000
 CATCH_UP_PAGES = 5
 #: Older messages loaded when the host scrolls to the top.
 OLDER_PAGE = 200
+
+
+class _HeapHold:
+    """Keeps the heap alive when a show began out of the full garbage collections meanwhile.
+
+    A chat burst allocates fast, which runs full collections every few seconds; each walks
+    every object of the app (tens of thousands of functions, types and widgets) and held the UI
+    thread 50-150 ms. What is alive when a feed starts following a show (the app, the workspace,
+    the control room) lives on through the show, so it is frozen (`gc.freeze`) and the
+    collections walk only what the show itself allocates. When the last feed stops following,
+    it is thawed, so garbage among it is collected again.
+    """
+
+    holders: ClassVar[set[int]] = set()
+
+    @classmethod
+    def take(cls, holder: object) -> None:
+        cls.holders.add(id(holder))
+        gc.freeze()
+
+    @classmethod
+    def release(cls, holder: object) -> None:
+        cls.release_id(id(holder))
+
+    @classmethod
+    def release_id(cls, key: int) -> None:
+        if key in cls.holders:
+            cls.holders.discard(key)
+            if not cls.holders:
+                gc.unfreeze()
 
 
 def read_messages(reader: CacheReader, session_id: str, after_seq: int, limit: int,
@@ -68,6 +100,8 @@ class ChatFeed(QObject):
         self._detached = False  # the model's end is not the live end (paged far back)
         self.has_older = True
         ctx.signals.tables_changed.connect(self.on_tables_changed)
+        key = id(self)  # a feed deleted while following lets go of the heap too
+        self.destroyed.connect(lambda *_: _HeapHold.release_id(key))
 
     # ------------------------------------------------------------------ following
     def follow(self, session_id: str | None) -> None:
@@ -81,7 +115,10 @@ class ChatFeed(QObject):
         self.has_older = True
         self.model.replace_all([])
         if session_id is not None:
+            _HeapHold.take(self)
             self._schedule()
+        else:
+            _HeapHold.release(self)
 
     def on_tables_changed(self, tables: Iterable[str]) -> None:
         if CHAT in tables and self.session_id is not None and not self._stopped():
