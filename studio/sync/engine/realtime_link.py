@@ -330,13 +330,24 @@ class RealtimeLink:
 
     # ----------------------------------------------------------------------------- changes
     def _deliver_for(self, feed: Feed) -> Callable[[RowChange], None]:
+        checks = self._checks_of(feed)
+
         def deliver(change: RowChange) -> None:
-            self.accept(feed, change)
+            self._accept(feed, checks, change)
 
         return deliver
 
+    def _checks_of(self, feed: Feed) -> _FeedChecks:
+        checks = self._checks.get(feed)
+        if checks is None:
+            checks = self._checks[feed] = _FeedChecks(feed)
+        return checks
+
     def accept(self, feed: Feed, change: RowChange) -> None:
         """Take one delivered change into the next batch (or ask for a pull)."""
+        self._accept(feed, self._checks_of(feed), change)
+
+    def _accept(self, feed: Feed, checks: _FeedChecks, change: RowChange) -> None:
         table = feed.table
         if change.type == "DELETE":
             row_id = (change.old_record or {}).get("id")
@@ -347,9 +358,6 @@ class RealtimeLink:
                 self._schedule_flush()
             return
         record = change.record or {}
-        checks = self._checks.get(feed)
-        if checks is None:
-            checks = self._checks[feed] = _FeedChecks(feed)
         if not record.keys() >= checks.columns or record.get("id") is None:
             missing = [c for c in checks.column_order if c not in record]
             self._pull_for_unplaced(f"a {table} row without {', '.join(missing) or 'id'}")
