@@ -245,7 +245,9 @@ class Workspace:
         database = await asyncio.to_thread(CacheDatabase.open, path)
         relay = _ChangeRelay()
         try:
-            writer = await asyncio.to_thread(CacheWriter, database, on_change=relay)
+            # A search index left to build is built by the engine, after the app is open.
+            writer = await asyncio.to_thread(CacheWriter, database, on_change=relay,
+                                             build_search_index=False)
         except BaseException:
             database.close()
             raise

@@ -34,6 +34,11 @@ class SyncSignals(QObject):
     conflict = Signal(object)
     # (live?, words for the status bar: "Live updates" / "Polling every N s (realtime down: …)")
     realtime_changed = Signal(bool, str)
+    # Whether the catalog's search index is being built (after a large first sync): text
+    # search is then a slower substring match of names, brands and tags. The latest value is
+    # in `search_index_building`, for screens made after it changed.
+    search_index = Signal(bool)
+    search_index_building = False
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The status bar: connection badge, live updates or polling, changes waiting, first-sync
-progress, who is signed in."""
+progress (and the search index being built after it), who is signed in."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ MIN_TEXT_WIDTH = 48
 MAX_TEXT_WIDTH = 560
 TOOLTIP_CHARS = 600
 NOTICE_MS = 8000
+SEARCH_INDEX_TEXT = "Building search index…"
+SEARCH_INDEX_TIP = ("The catalog can be browsed now. Until its search index is built, text "
+                    "search looks only at names, brands and tags, and may be slow.")
 
 # What a table is called in words on the progress bar.
 TABLE_WORDS: dict[str, str] = {
@@ -198,6 +201,9 @@ class SyncStatusBar(QStatusBar):
         self.rejection_button.setFlat(True)
         self.rejection_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.rejection_button.clicked.connect(self.show_rejection_details)
+        self.search_index_label = ElidedLabel(SEARCH_INDEX_TEXT, max_width=240)
+        self.search_index_label.setObjectName("searchIndexLabel")
+        self.search_index_label.setToolTip(SEARCH_INDEX_TIP)
         self.notice_label = ElidedLabel()
         self.notice_label.setObjectName("noticeLabel")
         self._notice_timer = QTimer(self, singleShot=True, interval=NOTICE_MS)
@@ -213,6 +219,7 @@ class SyncStatusBar(QStatusBar):
         self.addWidget(self.pending_label)
         self.addWidget(self.progress_bar)
         self.addWidget(self.activity_label)
+        self.addWidget(self.search_index_label)
         self.addWidget(self.notice_label)
         self.addWidget(self.rejection_button, 1)
         self.addPermanentWidget(self.realtime_label)
@@ -225,6 +232,7 @@ class SyncStatusBar(QStatusBar):
         self._signals: SyncSignals | None = None
         self.progress_bar.hide()
         self.activity_label.hide()
+        self.search_index_label.hide()
         self.notice_label.hide()
         self.rejection_button.hide()
         self.realtime_label.hide()
@@ -239,6 +247,7 @@ class SyncStatusBar(QStatusBar):
         self._signals = signals
         for signal, slot in self._connections(signals):
             signal.connect(slot)
+        self.set_search_index(signals.search_index_building)
 
     def _connections(self, signals: SyncSignals) -> list[tuple[object, object]]:
         return [
@@ -246,6 +255,7 @@ class SyncStatusBar(QStatusBar):
             (signals.progress, self.set_progress),
             (signals.op_rejected, self.set_rejection),
             (signals.realtime_changed, self.set_realtime),
+            (signals.search_index, self.set_search_index),
         ]
 
     # ----------------------------------------------------------------- slots
@@ -287,6 +297,15 @@ class SyncStatusBar(QStatusBar):
         bar.setFormat(text)
         bar.setToolTip(text)
         self._show_bar(busy_text=text if total < 0 else "")
+
+    def set_search_index(self, building: bool) -> None:
+        """Say "Building search index…" while the catalog's search index is being built."""
+        self.search_index_label.setVisible(building)
+
+    @property
+    def search_index_text(self) -> str:
+        """The search-index notice shown now ("" when none)."""
+        return "" if self.search_index_label.isHidden() else self.search_index_label.text()
 
     def show_busy(self, text: str) -> None:
         """Indeterminate progress with words, e.g. while a workspace opens."""

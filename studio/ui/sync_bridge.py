@@ -4,7 +4,9 @@ The engine (and the cache writer behind it) may call from any thread. Table chan
 progress arrive in bursts (realtime batches, pulls), so they are gathered and emitted at most
 once per tick of 50 ms: one `tables_changed` with the union of the tables, the latest progress
 per table. A change after a quiet spell goes out at once; a burst waits for the tick. Status
-changes, realtime state and rejections are delivered one by one, in order.
+changes, realtime state, rejections and whether the catalog's search index is being built
+(between a first sync's "browsable" and "searchable" stages, or a build pending when the
+bridge attaches) are delivered one by one, in order.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from studio.sync.cache.search import search_index_pending
 from studio.ui.context import SyncSignals
 
 log = logging.getLogger(__name__)
 
 FRAME_MS = 50  # at most one tables_changed per this many ms (views refresh at that rate)
+# First-pull stages that start and end the build of the search index.
+INDEX_STAGES: dict[str, bool] = {"browsable": True, "searchable": False}
 
 
 class SyncBridge(QObject):
@@ -34,6 +39,7 @@ class SyncBridge(QObject):
     _rejected = Signal(str, str, str, str, str)
     _conflict = Signal(object)
     _realtime = Signal(bool, str)
+    _index = Signal(bool, int)
 
     def __init__(self, signals: SyncSignals | None = None, parent: QObject | None = None,
                  *, frame_ms: int = FRAME_MS) -> None:
@@ -43,6 +49,7 @@ class SyncBridge(QObject):
         self._tables: set[str] = set()
         self._progress: dict[str, tuple[int, int]] = {}
         self._engine: Any = None
+        self._attachment = 0  # counts detaches: news queued before one is out of date
         self._frame_s = frame_ms / 1000
         self._last_flush = float("-inf")
         self._timer = QTimer(self)
@@ -57,6 +64,7 @@ class SyncBridge(QObject):
         self._rejected.connect(self.signals.op_rejected, queued)
         self._conflict.connect(self.signals.conflict, queued)
         self._realtime.connect(self.signals.realtime_changed, queued)
+        self._index.connect(self._deliver_index, queued)
 
     # ----------------------------------------------------------------- engine side (any thread)
 
@@ -74,6 +82,9 @@ class SyncBridge(QObject):
             self._progress[str(progress.table)] = (int(progress.done), int(total))
         if wake:
             self._wake.emit()
+        building = INDEX_STAGES.get(str(getattr(progress, "stage", "loading")))
+        if building is not None:
+            self._index.emit(building, self._attachment)
 
     def on_status(self, status: Any) -> None:
         self._status.emit(str(status.state), int(status.pending_ops), str(status.detail or ""))
@@ -94,10 +105,15 @@ class SyncBridge(QObject):
     # ----------------------------------------------------------------- Qt thread
 
     def attach(self, engine: Any) -> None:
-        """Listen to `engine` (anything with `add_listener`); detaches from a previous one."""
+        """Listen to `engine` (anything with `add_listener`); detaches from a previous one.
+
+        A search index left to build (a first sync stopped before it) is announced at once;
+        the engine says "searchable" when it has built it."""
         self.detach()
         engine.add_listener(self)
         self._engine = engine
+        if _index_pending(engine):  # asked after listening, so its end cannot be missed
+            self._index.emit(True, self._attachment)
 
     def detach(self) -> None:
         engine, self._engine = self._engine, None
@@ -111,6 +127,8 @@ class SyncBridge(QObject):
             self._tables.clear()
             self._progress.clear()
         self._timer.stop()
+        self._attachment += 1
+        self._deliver_index(False, self._attachment)  # no engine, nothing being built
 
     def _start_tick(self) -> None:
         if not self._timer.isActive():
@@ -135,3 +153,23 @@ class SyncBridge(QObject):
         for table, (done, total) in progress.items():
             self.signals.progress.emit(table, done, total)
         self.signals.status_changed.emit(state, pending, detail)
+
+    def _deliver_index(self, building: bool, attachment: int) -> None:
+        if attachment != self._attachment or building == self.signals.search_index_building:
+            return  # news of an engine detached since, or nothing new
+        self.signals.search_index_building = building
+        self.signals.search_index.emit(building)
+
+
+def _index_pending(engine: Any) -> bool:
+    """Whether the engine's cache has a search index waiting to be built (False when it
+    cannot tell: no cache, or a cache already closed)."""
+    database = getattr(getattr(engine, "writer", None), "database", None)
+    if database is None:
+        return False
+    try:
+        with database.read() as conn:
+            return search_index_pending(conn)
+    except Exception:  # a closing workspace: nothing to announce
+        log.debug("could not read whether a search index is pending", exc_info=True)
+        return False

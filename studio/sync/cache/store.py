@@ -388,16 +388,20 @@ class CacheStore(ConflictOperations):
         with suppress(sa.exc.OperationalError):
             self._conn.exec_driver_sql(_FTS_HASHSIZE[fts_table])
 
-    def repair_interrupted_bulk_loads(self) -> list[str]:
-        """Finish bulk loads a crash left open; returns the tables repaired."""
+    def repair_interrupted_bulk_loads(self, *, build_search_index: bool = True) -> list[str]:
+        """Finish bulk loads a crash left open; returns the tables repaired.
+
+        With `build_search_index` False the catalog's indexes and search index are left
+        pending (browsable at once) for `build_search_index` to build later."""
         with self.transaction():
             keys = self._conn.exec_driver_sql(
                 "SELECT key FROM cache_meta WHERE key LIKE 'bulk!_load:%' ESCAPE '!'"
             ).scalars().all()
         tables = [key.split(":", 1)[1] for key in keys]
         for table in tables:
-            self.finish_bulk_load(table)
-        self.build_search_index()  # a first sync that stopped before its search index
+            self.finish_bulk_load(table, search_index=build_search_index)
+        if build_search_index:
+            self.build_search_index()  # a first sync that stopped before its search index
         return tables
 
     # ------------------------------------------------------------------ cursors and meta

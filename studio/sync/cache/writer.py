@@ -24,19 +24,23 @@ class CacheWriter:
 
     `fn(store, *args)` runs with the thread's CacheStore; a job is usually one store method:
     `await writer.run(CacheStore.upsert_rows, "products", rows)`. On start, operations a crash
-    left in flight go back to pending and interrupted bulk loads are finished. After each job
-    that wrote something, `on_change` gets the names of the tables written (on the writer
-    thread: hop to the UI thread before touching widgets).
+    left in flight go back to pending and interrupted bulk loads are finished; a search index
+    a first sync left to build is built too, unless `build_search_index` is False (the app
+    opens at once and its sync engine builds it in the background). After each job that
+    wrote something, `on_change` gets the names of the tables written (on the writer thread:
+    hop to the UI thread before touching widgets).
     """
 
-    def __init__(self, db: CacheDatabase, *, on_change: ChangeListener | None = None) -> None:
+    def __init__(self, db: CacheDatabase, *, on_change: ChangeListener | None = None,
+                 build_search_index: bool = True) -> None:
         self._db = db
         self._on_change = on_change
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
         self._local = threading.local()
         self._closed = False
         self.recovered_ops = self.call(CacheStore.requeue_in_flight)
-        self.repaired_tables = self.call(CacheStore.repair_interrupted_bulk_loads)
+        self.repaired_tables = self.call(CacheStore.repair_interrupted_bulk_loads,
+                                         build_search_index=build_search_index)
 
     @property
     def database(self) -> CacheDatabase:

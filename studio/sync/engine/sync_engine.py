@@ -80,6 +80,7 @@ class SyncEngine:
         self._status = SyncStatus("syncing", 0, "Not started")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._index_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._cycle_lock = asyncio.Lock()
         self._waiters: list[asyncio.Future[SyncStatus]] = []
@@ -244,11 +245,24 @@ class SyncEngine:
         await self._publish("syncing", "Connecting")
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="sync-engine")
+        # A search index a first sync left to build, built beside the first cycle, online or
+        # not; listeners hear "searchable" when it is done.
+        self._index_task = asyncio.create_task(self._build_pending_index(), name="search-index")
         if self._link is not None:
             self._link.start()
 
+    async def _build_pending_index(self) -> None:
+        try:
+            await self._puller.build_pending_search_index()
+        except CacheError as error:  # the next pull tries again
+            log.warning("building the search index failed: %s", error)
+
     async def stop(self) -> None:
         """Stop the background task (an operation cut off in flight is sent again later)."""
+        index_task, self._index_task = self._index_task, None
+        if index_task is not None and not index_task.done():
+            index_task.cancel()  # a build already on the cache writer still finishes there
+            await asyncio.wait([index_task])
         task, self._task = self._task, None
         if self._link is not None:
             await self._link.stop()

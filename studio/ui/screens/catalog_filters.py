@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QEvent, QKeyCombination, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
+    QStyle,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 ALL_WHOLESALERS = "All wholesalers"
 MIN_ABOVE_MAX = "The minimum price is above the maximum: the price filter is not applied"
 SEARCH_PLACEHOLDER = "Search products, brands, tags…   Ctrl+K"
+INDEXING_PLACEHOLDER = "Search (index being built: partial and slower)…   Ctrl+K"
+INDEXING_TIP = ("The search index is being built: until it is, results are partial (text "
+                "search looks only at names, brands and tags, not descriptions) and slower.")
 _CTRL_K = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_K)
 
 
@@ -67,6 +71,24 @@ class SearchField(QLineEdit):
         self.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.setClearButtonEnabled(True)
         self.setAccessibleName("Search the catalog")
+        # Shown in the box, typed text or not, while the search index is being built.
+        self.indexing_action = QAction(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation),
+            "Search index being built", self)
+        self.indexing_action.setToolTip(INDEXING_TIP)
+        self.indexing_action.setVisible(False)
+        self.addAction(self.indexing_action, QLineEdit.ActionPosition.TrailingPosition)
+
+    def set_index_building(self, building: bool) -> None:
+        """Say that results are partial and slower while the search index is being built."""
+        self.setPlaceholderText(INDEXING_PLACEHOLDER if building else SEARCH_PLACEHOLDER)
+        self.setToolTip(INDEXING_TIP if building else "")
+        self.setAccessibleDescription(INDEXING_TIP if building else "")
+        self.indexing_action.setVisible(building)
+
+    @property
+    def index_building(self) -> bool:
+        return self.indexing_action.isVisible()
 
     def event(self, event: QEvent) -> bool:
         # QLineEdit claims Ctrl+K (delete to end of line): leave it to the "search" shortcut.

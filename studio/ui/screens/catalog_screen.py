@@ -284,6 +284,8 @@ class CatalogScreen(QWidget):
         self.model.loading_changed.connect(self._on_loading)
         self.model.total_changed.connect(lambda _total: self._update_count())
         self._ctx.signals.status_changed.connect(self._on_sync_status)
+        self._ctx.signals.search_index.connect(self.search.set_index_building)
+        self.search.set_index_building(self._ctx.signals.search_index_building)
         self.model.query_loaded.connect(self._on_query_loaded)
         self.model.load_failed.connect(self._on_load_failed)
         self.model.sort_changed.connect(self._sync_sort)
