@@ -2,14 +2,15 @@
 
 Starts its own embedded PostgreSQL in a temporary directory, applies the migrations, signs a
 host in to a local workspace (LocalBackend, offline cache, sync engine following a live show)
-under the Qt event loop the app uses (qasync), and attaches the UI's SyncBridge. A chat list
-model (append-only, keeping the newest 20,000 messages like the cache) reads new messages from
-the cache on each `tables_changed`. Another thread inserts chat messages into the show through
-its own connection, as a busy audience would; LISTEN/NOTIFY carries them to the engine, which
-writes them to the cache in batches.
+under the Qt event loop the app uses (qasync), and attaches the UI's SyncBridge. The control
+room's chat monitor (ChatMonitor: its feed reads each batch's new messages from the cache and
+classifies them on the reader thread, its model keeps the newest 5,000, its list view is shown)
+follows the show. Another thread inserts chat messages into the show through its own
+connection, as a busy audience would (each message with its own send time); LISTEN/NOTIFY
+carries them to the engine, which writes them to the cache in batches.
 
 1. Latency: messages inserted at a steady rate (default 200/s); for each, the time from the
-   insert to the moment the model appended it: p50 and p95.
+   insert to the moment the monitor's feed handed it to the model: p50 and p95.
 2. Burst: N messages (default 1,000,000, or as many as fit in --max-seconds; the output says
    which) inserted as fast as one connection can (transactions of 500). Reported: messages per
    second from the first insert until the model holds the last one; the longest stall of the
@@ -35,7 +36,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -60,88 +60,39 @@ from studio.server.embedded import EmbeddedPostgres
 from studio.server.migrations import MigrationRunner, schema_dir
 from studio.sync.local.backend import LocalBackend
 from studio.sync.workspace import Workspace
+from studio.ui.context import ScreenContext
+from studio.ui.models.chat_model import ChatMessage
+from studio.ui.screens.live.chat_feed import ChatFeed
+from studio.ui.screens.live.chat_monitor import ChatMonitor
 from studio.ui.sync_bridge import SyncBridge
 
-KEEP = 20_000  # messages the model keeps (the cache keeps as many per show)
 BURST_CHUNK = 500
 HEARTBEAT_MS = 5
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ChatListModel(QAbstractListModel):
-    """The newest `KEEP` messages of one show, appended as they reach the cache."""
+class Arrivals:
+    """Counts the messages the chat monitor's feed hands its model (`ChatFeed.arrived`, once
+    per batch) and, while asked to, the latency of each from the stamp in its text."""
 
-    def __init__(self, database: Any, show_id: str) -> None:
-        super().__init__()
-        self._database = database
-        self._show = show_id
-        self._rows: deque[tuple[str, str]] = deque()
-        self._last_rowid = 0
-        self._reading: asyncio.Future[None] | None = None
-        self._again = False
+    def __init__(self, feed: ChatFeed) -> None:
         self.appended = 0
         self.latencies_ns: list[int] = []
         self.record_latency = False
+        feed.arrived.connect(self.heard)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
-            return None
-        name, message = self._rows[index.row()]
-        return f"{name}: {message}"
-
-    def refresh(self, tables: frozenset[str]) -> None:
-        """New messages are read on a worker thread (as screens read through the reader
-        thread) and appended here, on the UI thread; one read at a time."""
-        if "live_stream_chat" not in tables:
-            return
-        if self._reading is not None:
-            self._again = True
-            return
-        self._reading = asyncio.ensure_future(self._read_and_append())
-
-    async def _read_and_append(self) -> None:
-        try:
-            while True:
-                self._again = False
-                new = await asyncio.to_thread(self._read, self._last_rowid)
-                if new:
-                    self._append(new)
-                if not self._again:
-                    return
-        finally:
-            self._reading = None
-
-    def _read(self, after: int) -> list[Any]:
-        with self._database.read() as conn:
-            return conn.exec_driver_sql(
-                "SELECT rowid, display_name, message FROM live_stream_chat"
-                " WHERE rowid > ? AND +session_id = ? ORDER BY rowid",
-                (after, self._show),
-            ).all()
-
-    def _append(self, new: list[Any]) -> None:
+    def heard(self, messages: list[ChatMessage]) -> None:
         now = time.perf_counter_ns()
-        self._last_rowid = new[-1][0]
-        new = new[-KEEP:]
-        overflow = len(self._rows) + len(new) - KEEP
-        if overflow > 0:  # the oldest leave first
-            self.beginRemoveRows(QModelIndex(), 0, overflow - 1)
-            for _ in range(overflow):
-                self._rows.popleft()
-            self.endRemoveRows()
-        start = len(self._rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
-        self._rows.extend((r[1], r[2]) for r in new)
-        self.endInsertRows()
-        self.appended += len(new)
+        self.appended += len(messages)
         if self.record_latency:
-            for r in new:
-                sent = r[2].rpartition("@")[2]
+            for message in messages:
+                sent = message.text.rpartition("@")[2]
                 if sent.isdigit():
                     self.latencies_ns.append(now - int(sent))
+
+
+async def _no_writes(_op: Any) -> str:
+    raise RuntimeError("the benchmark's chat monitor writes nothing")
 
 
 class BareListModel(QAbstractListModel):
@@ -229,11 +180,13 @@ class Audience(threading.Thread):
                 while self.sent < self._total and time.perf_counter() < self._deadline:
                     n = min(self._chunk, self._total - self.sent)
                     stamp = time.perf_counter_ns()
+                    # Each message its own send time (clock_timestamp), as viewers' messages
+                    # sent one by one have; a transaction's now() would give the 500 one time.
                     conn.execute(
-                        "insert into public.live_stream_chat (session_id, display_name, message)"
-                        " select %s, 'viewer-' || (g %% 997), 'I''ll take the scarf in M, how"
-                        " much with shipping? #' || g || '@' || %s::text"
-                        " from generate_series(%s::int, %s::int) g",
+                        "insert into public.live_stream_chat (session_id, display_name, message,"
+                        " created_at) select %s, 'viewer-' || (g %% 997), 'I''ll take the scarf"
+                        " in M, how much with shipping? #' || g || '@' || %s::text,"
+                        " clock_timestamp() from generate_series(%s::int, %s::int) g",
                         (self._show, stamp, self.sent, self.sent + n - 1))
                     self.sent += n
                     if self._rate:
@@ -266,8 +219,15 @@ async def run(args: argparse.Namespace, conninfo: str, data_dir: Path) -> dict[s
     await wait_for(lambda: link.status.live and len(link._active) == len(link.wanted()), 30)
     bridge = SyncBridge()
     bridge.attach(engine)
-    model = ChatListModel(workspace.cache, show)
-    bridge.signals.tables_changed.connect(model.refresh)
+    assert workspace.reader is not None
+    ctx = ScreenContext(reader=workspace.reader, submit=_no_writes, signals=bridge.signals,
+                        roles=frozenset({"host"}))
+    monitor = ChatMonitor(ctx)
+    monitor.resize(400, 700)
+    monitor.show()
+    monitor.follow(show)
+    await monitor.feed.idle()
+    model = Arrivals(monitor.feed)
     heartbeat = Heartbeat()
     results: dict[str, Any] = {"realtime": engine.realtime_status.text}
     try:
@@ -305,7 +265,7 @@ async def run(args: argparse.Namespace, conninfo: str, data_dir: Path) -> dict[s
             burst_complete=arrived, burst_insert_s=inserted_in, burst_s=took,
             burst_rate=(model.appended - before) / took, stall_ms=heartbeat.longest * 1000,
             rss_mb=psutil.Process().memory_info().rss / 2**20,
-            model_rows=model.rowCount(), batches=link.batches_written,
+            model_rows=monitor.model.rowCount(), batches=link.batches_written,
         )
 
         # 3. the bare model, same rows, same chunks, on the UI thread
@@ -319,6 +279,9 @@ async def run(args: argparse.Namespace, conninfo: str, data_dir: Path) -> dict[s
         heartbeat.stop()
         results["bare_rate"] = len(rows) / bare_s if bare_s else float("inf")
     finally:
+        await monitor.feed.idle()
+        monitor.close()
+        ctx.close()
         bridge.detach()
         await workspace.close()
     return results
@@ -337,6 +300,7 @@ def main() -> int:
         parser.error("--messages, --latency-count, --rate and --max-seconds must be positive")
 
     app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)  # closing the chat monitor must not end the loop
     with tempfile.TemporaryDirectory(prefix="shopstream-bench-") as tmp:
         server = EmbeddedPostgres(Path(tmp) / "server", durable=False)
         server.start()
