@@ -219,9 +219,15 @@ def main() -> int:
     # Interleaved, so a burst of load elsewhere on the machine hits both alike.
     baselines: list[Timing] = []
     runs = []
-    for _ in range(args.repeat):
+    print(f"{'run':>3} {'baseline':>9} {'browsable':>10} {'ratio':>6} {'searchable':>11} "
+          f"{'ratio':>6} {'load':>5}")
+    for run in range(1, args.repeat + 1):
         baselines.append(raw_executemany(rows))
         runs.append(engine_first_sync(rows, args.page))
+        base, (browsable_at, searchable_at, _p, _e) = baselines[-1][0], runs[-1]
+        print(f"{run:>3} {base:8.3f}s {browsable_at[0]:9.3f}s {base / browsable_at[0]:6.2f} "
+              f"{searchable_at[0]:10.3f}s {base / searchable_at[0]:6.2f} {os.getloadavg()[0]:5.1f}",
+              flush=True)
     baseline = _median(baselines)
     browsable = _median([run[0] for run in runs])
     searchable = _median([run[1] for run in runs])
