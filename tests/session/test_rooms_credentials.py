@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from memory_keyring import MemoryKeyring
 
 from studio.session.rooms.credentials import (
     NO_KEYRING,
@@ -20,24 +20,6 @@ from studio.session.rooms.credentials import (
 from studio.session.rooms.errors import RoomError
 
 SECRET = "app-secret-0123456789abcdef-0123456789"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 class LockedKeyring(MemoryKeyring):

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from memory_keyring import MemoryKeyring
 from PySide6.QtCore import Qt
 
 from studio.core.paths import app_paths
@@ -19,24 +19,6 @@ from studio.ui.settings_screen import SettingsScreen
 from studio.ui.video_settings import STORED, VideoSettings
 
 SECRET = "app-secret-0123456789abcdef-0123456789"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("not found")
 
 
 @pytest.fixture
