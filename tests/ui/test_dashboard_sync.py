@@ -12,55 +12,29 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from seeded_host import SYNC_TIMEOUT, seeded_copy, synced_host
 from test_dashboard_layout import SIZE, cut_words
 from test_dashboard_support import FakeNotifier
 
 from studio.core.models import GoalType
-from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD
-from studio.server.migrations import MigrationRunner, schema_dir
-from studio.sync.local.backend import LocalBackend
 from studio.sync.workspace import Workspace
 from studio.ui.actions import ActionRegistry
-from studio.ui.context import ScreenContext
 from studio.ui.main_window import MainWindow, ScreenEntry
 from studio.ui.screens.dashboard.format import money_text
 from studio.ui.screens.dashboard.goal_dialog import GoalDialog
 from studio.ui.screens.dashboard.screen import DashboardScreen
-from studio.ui.sync_bridge import SyncBridge
 
-FAST = {"retry_base": 0.01, "retry_cap": 0.05, "poll_interval": 3600.0}
-SYNC_TIMEOUT = 120.0
-
-
-@pytest.fixture(scope="module")
-def seeded_copy(fresh_db_module) -> str:
-    conninfo = fresh_db_module()
-    MigrationRunner(conninfo, schema_dir()).apply(seed=True)
-    return conninfo
+__all__ = ["seeded_copy"]
 
 
 @pytest.fixture
 def studio(qtbot, run, seeded_copy: str, tmp_path: Path):
-    workspace = Workspace(tmp_path / "data", LocalBackend(seeded_copy), "local",
-                          engine_options=FAST)
-    run(workspace.sign_in(DEMO_HOST.email, DEMO_PASSWORD), timeout=SYNC_TIMEOUT)
-    run(workspace.engine.wait_synced(), timeout=SYNC_TIMEOUT)
-    bridge = SyncBridge()
-    bridge.attach(workspace.engine)
-    ctx = ScreenContext(reader=workspace.reader, submit=workspace.submit,
-                        submit_batch=workspace.submit_batch, signals=bridge.signals,
-                        user_id=workspace.user_id, roles=workspace.roles,
-                        profile_ids=workspace.profile_ids)
-    screen = DashboardScreen(ctx, ActionRegistry(), notifier=FakeNotifier(),
-                             in_background=lambda: False)
-    qtbot.addWidget(screen)
-    run(screen.wait_idle())
-    try:
+    with synced_host(run, seeded_copy, tmp_path / "data") as (workspace, ctx):
+        screen = DashboardScreen(ctx, ActionRegistry(), notifier=FakeNotifier(),
+                                 in_background=lambda: False)
+        qtbot.addWidget(screen)
+        run(screen.wait_idle())
         yield workspace, screen
-    finally:
-        bridge.detach()
-        ctx.close()
-        run(workspace.close(), timeout=30)
 
 
 def sync(qtbot, run, workspace: Workspace, screen: DashboardScreen) -> None:

@@ -10,58 +10,32 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QLineEdit
+from seeded_host import SYNC_TIMEOUT, seeded_copy, synced_host
 
 from studio.core.money import quantize_money
 from studio.core.pricing import RoundingMode, round_price
-from studio.server.demo_accounts import DEMO_HOST, DEMO_PASSWORD
-from studio.server.migrations import MigrationRunner, schema_dir
+from studio.server.demo_accounts import DEMO_HOST
 from studio.sync.cache import CacheReader, cents_to_decimal
-from studio.sync.local.backend import LocalBackend
 from studio.sync.workspace import Workspace
 from studio.ui.actions import ActionRegistry
-from studio.ui.context import ScreenContext
 from studio.ui.models.lineup_model import ALLOCATED
 from studio.ui.models.shows_model import CODE
 from studio.ui.screens.shows_screen import ShowsScreen
-from studio.ui.sync_bridge import SyncBridge
 
-FAST = {"retry_base": 0.01, "retry_cap": 0.05, "poll_interval": 3600.0}
-SYNC_TIMEOUT = 120.0
-
-
-@pytest.fixture(scope="module")
-def seeded_copy(fresh_db_module) -> str:
-    """A database of its own with the migrations and the seed (the tests write to it)."""
-    conninfo = fresh_db_module()
-    MigrationRunner(conninfo, schema_dir()).apply(seed=True)
-    return conninfo
+__all__ = ["seeded_copy"]
 
 
 @pytest.fixture
 def studio(qtbot, run, seeded_copy: str, tmp_path: Path):
     """The demo host's workspace, synced once, and the Shows screen over it."""
-    workspace = Workspace(tmp_path / "data", LocalBackend(seeded_copy), "local",
-                          engine_options=FAST)
-    run(workspace.sign_in(DEMO_HOST.email, DEMO_PASSWORD), timeout=SYNC_TIMEOUT)
-    run(workspace.engine.wait_synced(), timeout=SYNC_TIMEOUT)
-    bridge = SyncBridge()
-    bridge.attach(workspace.engine)
-    ctx = ScreenContext(reader=workspace.reader, submit=workspace.submit,
-                        submit_batch=workspace.submit_batch, signals=bridge.signals,
-                        user_id=workspace.user_id,
-                        roles=workspace.roles, profile_ids=workspace.profile_ids)
-    screen = ShowsScreen(ctx, ActionRegistry())
-    qtbot.addWidget(screen)
-    screen.resize(1400, 800)
-    screen.show()
-    screen.activate()
-    run(screen.wait_idle())
-    try:
+    with synced_host(run, seeded_copy, tmp_path / "data") as (workspace, ctx):
+        screen = ShowsScreen(ctx, ActionRegistry())
+        qtbot.addWidget(screen)
+        screen.resize(1400, 800)
+        screen.show()
+        screen.activate()
+        run(screen.wait_idle())
         yield workspace, screen
-    finally:
-        bridge.detach()
-        ctx.close()
-        run(workspace.close(), timeout=30)
 
 
 def settle(qtbot, run, screen: ShowsScreen) -> None:
