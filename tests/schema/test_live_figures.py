@@ -137,7 +137,8 @@ def test_show_figures_refusals_change_nothing(conn: psycopg.Connection) -> None:
     with unchanged(conn):
         for intruder in (other_host, show.customer):
             err = refused(conn, intruder.user_id, FIGURES, (show.session_id,))
-            assert_refused(err, "42501", "Only the host of this show or its co-hosts can see its figures")
+            assert_refused(err, "42501",
+                           "Only the host of this show or its co-hosts can see its figures")
         assert_refused(refused(conn, show.host.user_id, FIGURES, (None,)),
                        "22023", "p_session_id is required")
         assert_refused(refused(conn, show.host.user_id, FIGURES,

@@ -49,7 +49,8 @@ async def test_another_hosts_figures_are_refused(ws: Workspace) -> None:
     other = await make_show(ws, status="live")
     session = ShowSession(show.server, other.session_id, {"status": "live"})
 
-    with pytest.raises(SessionError, match="Only the host of this show or its co-hosts can see its figures"):
+    refusal = "Only the host of this show or its co-hosts can see its figures"
+    with pytest.raises(SessionError, match=refusal):
         await session.refresh_figures()
 
     assert session.buyers is None
