@@ -8,7 +8,7 @@ from collections import Counter, deque
 import pytest
 
 from studio.session.simulator.config import TICK_S, AudienceConfig
-from studio.session.simulator.lines import say
+from studio.session.simulator.lines import buyer_line, say
 from studio.session.simulator.plan import Planner, Product, ShowView, Step
 
 LINEUP = (Product("p1", "Silk Scarf"), Product("p2", "Glow Serum"), Product("p3", "Tote Bag"))
@@ -91,3 +91,11 @@ def test_lines_include_buyer_intent_questions_and_the_product_on_screen() -> Non
     assert any("Silk Scarf Deluxe" in t for t in texts)
     assert {line.kind for line in lines} == {"message", "question"}
     assert all(0 < len(t) <= 500 and t.strip() for t in texts)
+
+
+def test_with_no_product_on_screen_lines_say_this_not_the_this() -> None:
+    rng = random.Random(7)
+    lines = [say(rng, None, flash_sale=n % 3 == 0, sold_out=n % 5 == 0).text
+             for n in range(600)] + [buyer_line(rng).text for _ in range(200)]
+    assert not [text for text in lines if "the this" in text]
+    assert any("this" in text for text in lines)

@@ -67,7 +67,7 @@ def say(
         pool, kind = QUESTIONS, "question"
     else:
         pool, kind = SMALL_TALK, "message"
-    template = rng.choice(pool)
+    template = rng.choice(pool) if product else _without_product(rng.choice(pool))
     text = template.format(
         product=_short(product) if product else "this",
         colour=rng.choice(COLOURS),
@@ -82,9 +82,14 @@ def say(
 
 def buyer_line(rng: random.Random) -> Line:
     """What a buyer says as they buy."""
-    template = rng.choice(BUYER_INTENT)
+    template = _without_product(rng.choice(BUYER_INTENT))
     return Line(template.format(product="this", colour=rng.choice(COLOURS),
                                 size=rng.choice(SIZES), place=""), "message")
+
+
+def _without_product(template: str) -> str:
+    # With no product on screen "the {product}" reads "this", never "the this".
+    return template.replace("the {product}", "{product}")
 
 
 def _short(name: str) -> str:
