@@ -50,6 +50,8 @@ def test_rehearse_starts_the_show_and_a_simulated_audience_that_stops_on_request
                and screen.audience.last.state == "running", WAIT)
     wait_until(lambda: "watching" in screen.header.audience.text(), WAIT)
     assert screen.header.state.text() == "◐ Rehearsal"
+    # It went live as Go live does: the video panel says where video comes from (here none).
+    assert screen.video.mode.text().startswith("▢ Rehearsal without video")
     assert screen.header.stop_audience.isEnabled()
     assert not screen.header.rehearse.isEnabled()
     wait_until(lambda: live_world.one(

@@ -222,8 +222,9 @@ class LiveScreen(QWidget):
             return
         if session.state is not ShowState.LIVE:
             # Customers cannot join a private rehearsal, so the local show goes live in public:
-            # the local workspace is itself the rehearsal.
-            await self.room.go_live(False)
+            # the local workspace is itself the rehearsal. It goes live as Go live does, so the
+            # video panel opens the room (or says there is no video) here too.
+            await self.video.go_live()
         self.audience.start(conninfo, session.session_id)
         self.header.show_audience("joining…", 0, self.audience.config.steps)
         self.render()
