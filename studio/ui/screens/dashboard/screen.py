@@ -48,6 +48,8 @@ from studio.ui.screens.dashboard.notifications import NotificationsView
 from studio.ui.screens.dashboard.notifier import IMPORTANT_TYPES, Notifier, TrayNotifier
 from studio.ui.screens.live.report_dialog import open_show_report
 
+HIDDEN_RELOAD_MS = 2000
+
 log = logging.getLogger(__name__)
 DASHBOARD_TABLES = frozenset({
     "influencer_goals", "influencer_earnings", "influencer_achievements",
@@ -84,6 +86,13 @@ class DashboardScreen(QWidget):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loading = False
         self._dirty = False
+        # Behind another screen (say, a live show's control room) the dashboard follows news
+        # for the badge, toasts and the tray at most this often, and fills its views when shown.
+        self._views_stale = False
+        self._hidden_reload = QTimer(self)
+        self._hidden_reload.setSingleShot(True)
+        self._hidden_reload.setInterval(HIDDEN_RELOAD_MS)
+        self._hidden_reload.timeout.connect(self.reload)
         self.data: DashboardData | None = None
         self.toasts: list[str] = []  # what the toast has said (latest last)
 
@@ -137,7 +146,20 @@ class DashboardScreen(QWidget):
     # ------------------------------------------------------------------ loading
 
     def activate(self) -> None:
+        self._show_stale_views()
         self.reload()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._show_stale_views()
+
+    def _behind_another_screen(self) -> bool:
+        window = self.window()
+        return window is not self and window.isVisible() and not self.isVisible()
+
+    def _show_stale_views(self) -> None:
+        if self._views_stale and self.data is not None:
+            self._show_views(self.data)
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coro)
@@ -181,16 +203,27 @@ class DashboardScreen(QWidget):
         before, self.data = self.data, data
         if before is not None:
             self._announce(before, data)
-        for view in (self.home, self.goals, self.earnings, self.achievements,
-                     self.notifications, self.history):
-            view.show_data(data)
+        if self._behind_another_screen():
+            self._views_stale = True
+        else:
+            self._show_views(data)
         unread = data.unread
         self.tabs.setTabText(4, f"Notifications ({unread})" if unread else "Notifications")
         self._badge(unread)
 
+    def _show_views(self, data: DashboardData) -> None:
+        self._views_stale = False
+        for view in (self.home, self.goals, self.earnings, self.achievements,
+                     self.notifications, self.history):
+            view.show_data(data)
+
     def _on_tables_changed(self, tables: frozenset[str]) -> None:
-        if tables & DASHBOARD_TABLES:
+        if not tables & DASHBOARD_TABLES:
+            return
+        if not self._behind_another_screen():
             self.reload()
+        elif not self._hidden_reload.isActive():
+            self._hidden_reload.start()
 
     # ------------------------------------------------------------------ announcements
 
