@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import keyring
 import keyring.errors
+import pytest
 from keyring.backend import KeyringBackend
 
 
@@ -22,3 +26,15 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.items.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError("not found")
+
+
+@pytest.fixture
+def memory() -> Iterator[MemoryKeyring]:
+    """The OS keyring replaced by a MemoryKeyring for the test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import keyring
 import keyring.errors
 import pytest
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring
+from memory_keyring import MemoryKeyring, memory
 
 from studio.session.rooms.credentials import (
     NO_KEYRING,
@@ -19,23 +18,13 @@ from studio.session.rooms.credentials import (
 )
 from studio.session.rooms.errors import RoomError
 
+__all__ = ["memory"]
 SECRET = "app-secret-0123456789abcdef-0123456789"
 
 
 class LockedKeyring(MemoryKeyring):
     def get_password(self, service: str, username: str) -> str | None:
         raise keyring.errors.KeyringLocked("locked")
-
-
-@pytest.fixture
-def memory() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 def creds() -> HmsCredentials:

@@ -3,13 +3,11 @@ keyring here), are never shown back, bad input changes nothing, and no keyring i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import keyring
 import keyring.errors
 import pytest
 from keyring.backends import fail
-from memory_keyring import MemoryKeyring
+from memory_keyring import MemoryKeyring, memory
 from PySide6.QtCore import Qt
 
 from studio.core.paths import app_paths
@@ -18,18 +16,8 @@ from studio.session.rooms.credentials import NO_KEYRING, SERVICE, CredentialStor
 from studio.ui.settings_screen import SettingsScreen
 from studio.ui.video_settings import STORED, VideoSettings
 
+__all__ = ["memory"]
 SECRET = "app-secret-0123456789abcdef-0123456789"
-
-
-@pytest.fixture
-def memory() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture
