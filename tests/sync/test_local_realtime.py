@@ -152,7 +152,7 @@ async def test_a_failing_callback_does_not_stop_the_feed(ws: Workspace) -> None:
 async def test_subscriptions_that_cannot_be_served_are_refused(ws: Workspace) -> None:
     anon = ws.make()
     with pytest.raises(ValueError, match="not published"):
-        await anon.subscribe("products", None, print)
+        await anon.subscribe("orders", None, print)
     with pytest.raises(PermissionDenied):
         await anon.subscribe("influencer_goals", None, print)
 

@@ -87,11 +87,16 @@ async def until(check: Callable[[], object]) -> None:
 
 def test_a_hosts_workspace_feeds_are_the_published_tables_filtered_by_the_host():
     feeds = {f.table: f for f in workspace_feeds(plan_for({"host"}, {"host": HOST}))}
-    assert set(feeds) == {
+    own = {
         "live_stream_sessions", "live_products", "influencer_goals", "influencer_achievements",
         "influencer_earnings", "influencer_notifications", "order_items",
     }
-    assert all(f.filter == eq("influencer_id", HOST) for f in feeds.values())
+    assert set(feeds) == own | {"products", "categories", "wholesalers"}
+    assert all(feeds[table].filter == eq("influencer_id", HOST) for table in own)
+    # The catalog too: the server's RLS decides what is sent, and each change is checked
+    # against the host's catalog scope (products also come in through lineups: no filter).
+    assert all(feeds[t].filter is None for t in ("products", "categories", "wholesalers"))
+    assert [s.label for s in feeds["products"].scopes] == ["catalog"]
 
 
 def test_scope_checks_only_vouch_for_what_they_can_check():

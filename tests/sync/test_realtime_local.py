@@ -169,3 +169,28 @@ async def test_without_realtime_it_polls_at_the_fallback_interval(server, make_c
         await until(lambda: backend.calls.count("sync_horizon") >= pulls + 2)
     finally:
         await engine.stop()
+
+
+async def test_catalog_changes_reach_an_open_workspace_without_a_pull(server, make_cache):
+    """Not only during a show: a wholesaler's new product and its new price arrive live."""
+    with server.cursor() as cur:
+        host = f.create_influencer(cur)
+        wholesaler = f.create_wholesaler(cur)
+    backend = await server.backend_for(host)
+    cache = make_cache()
+    recorder = Recorder()
+    engine = await live_engine(backend, cache, recorder)  # no polling: one pull at the join
+    try:
+        recorder.tables.clear()
+        with server.cursor() as cur:
+            product = f.create_product(cur, wholesaler.profile_id, stock=7)
+        where, params = "id = :id", {"id": product}
+        await until(lambda: cached(cache, "products", where, params) == 1)
+        assert frozenset({"products"}) in recorder.tables
+
+        server.owner.execute("update public.products set stock_quantity = 3 where id = %s",
+                             (product,))
+        await until(lambda: cached(cache, "products", "id = :id and stock_quantity = 3",
+                                   params) == 1)
+    finally:
+        await engine.stop()

@@ -35,12 +35,12 @@ from studio.sync.scope import DerivedScope, ScopePlan, TableScope
 
 log = logging.getLogger(__name__)
 
-# The tables in the `supabase_realtime` publication (migration 20261124000600_realtime.sql).
-# Others (the catalog's products, categories, wholesalers) change through pulls only.
+# The tables in the `supabase_realtime` publication (migrations 20261124000600_realtime.sql
+# and 20261203000800_realtime_catalog.sql). Others change through pulls only.
 PUBLISHED_TABLES = frozenset({
     "live_stream_chat", "live_stream_viewers", "live_stream_sessions", "live_products",
     "order_items", "influencer_notifications", "influencer_goals", "influencer_earnings",
-    "influencer_achievements",
+    "influencer_achievements", "products", "categories", "wholesalers",
 })
 # What a show being run follows, and the column that ties each table to the show.
 SHOW_FEEDS: tuple[tuple[str, str], ...] = (
