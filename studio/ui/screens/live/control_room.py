@@ -246,9 +246,14 @@ class LiveScreen(QWidget):
         box.open()
 
     def _end_confirmed(self) -> None:
+        self._act(self._end_after_audience(), "Ending the show")
+
+    async def _end_after_audience(self) -> None:
+        # The simulated audience leaves first: a buyer of theirs cut off mid-checkout must not
+        # hold a sales counter the show's end waits for.
         if self.audience.running:
-            self.room.spawn(self.audience.stop(), "Stopping the audience")
-        self._act(self.video.end_show(), "Ending the show")
+            await self.audience.stop()
+        await self.video.end_show()
 
     def show_report(self, report: ShowReport) -> None:
         """The report hand-off at the end of a show."""
