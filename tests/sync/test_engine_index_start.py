@@ -92,7 +92,10 @@ async def test_an_engine_started_offline_builds_the_pending_index_and_says_so(
         cache.fts_ok()
         assert len(cache.reader.search_products("linen apron", limit=1000)) == ROWS // 3
         assert {"products_name_idx", "products_category_id_idx"} <= cache.index_names
-        assert engine.status.state == "offline"  # built without the server
+        # Built without the server: the engine, retrying meanwhile, reports being offline.
+        async with asyncio.timeout(10):
+            while engine.status.state != "offline":
+                await asyncio.sleep(0.01)
     finally:
         await engine.stop()
         cache.close()
