@@ -31,6 +31,8 @@ _CALLER_RIGHTS = {
     "private.require_arg(anyelement,text)", "private.require_influencer()",
     "private.effective_price_at(live_products,timestamp with time zone)",
     "private.show_sales_totals(uuid)",
+    # The cart's insert policy (customers only).
+    "private.on_sale_to_shoppers(uuid,uuid)",
     # apply_ops (sync protocol) runs as its caller.
     "private.sync_claim_op(uuid)", "private.sync_finish_op(uuid,jsonb)",
     "private.sync_noun(text)", "private.sync_row(text,uuid)", "private.sync_check_ops(jsonb)",
@@ -137,6 +139,48 @@ def test_rehearsal_items_are_sold_to_nobody(conn: psycopg.Connection) -> None:
     fill_cart(conn, show.customer.profile_id, live={show.live_product_id: 1})
 
     assert_refused(_refused_checkout(conn, show), "55000", "part of a rehearsal")
+
+
+def _as_customer(conn: psycopg.Connection, user_id: str) -> str:
+    """A customer profile for an account that already has another role."""
+    conn.execute("insert into public.customers (user_id, shipping_address) values (%s,"
+                 " '{\"line1\": \"3 Own St\", \"city\": \"Springfield\", \"country\": \"US\"}')",
+                 (user_id,))
+    return one(conn, "select id from public.customers where user_id = %s", (user_id,))
+
+
+_ADD = ("insert into public.cart (customer_id, product_id, live_product_id, quantity)"
+        " values (%s, %s, %s, 1)")
+
+
+def test_a_cart_takes_only_what_is_on_sale_to_shoppers_even_from_its_seller(
+    conn: psycopg.Connection,
+) -> None:
+    """Sellers see their own unlisted items; their carts take only what shoppers can buy."""
+    show = build_show(conn, status="scheduled")
+    conn.execute("update public.live_stream_sessions set is_rehearsal = true where id = %s",
+                 (show.session_id,))
+    host_cart = _as_customer(conn, show.host.user_id)
+    with unchanged(conn):
+        err = refused(conn, show.host.user_id, _ADD, (host_cart, None, show.live_product_id))
+    assert_refused(err, "42501", "row-level security")
+
+    conn.execute("update public.wholesalers set verification_status = 'pending' where id = %s",
+                 (show.wholesaler.profile_id,))
+    supplier_cart = _as_customer(conn, show.wholesaler.user_id)
+    with unchanged(conn):
+        err = refused(conn, show.wholesaler.user_id, _ADD, (supplier_cart, show.product_id, None))
+    assert_refused(err, "42501", "row-level security")
+
+    # Once vetted and in a public show, the same items go into the same carts.
+    conn.execute("update public.wholesalers set verification_status = 'verified' where id = %s",
+                 (show.wholesaler.profile_id,))
+    conn.execute("update public.live_stream_sessions set is_rehearsal = false where id = %s",
+                 (show.session_id,))
+    rpc(conn, show.host.user_id, _ADD, (host_cart, None, show.live_product_id))
+    rpc(conn, show.wholesaler.user_id, _ADD, (supplier_cart, show.product_id, None))
+    assert one(conn, "select count(*) from public.cart where customer_id in (%s, %s)",
+               (host_cart, supplier_cart)) == 2
 
 
 def test_host_cannot_buy_from_own_show(conn: psycopg.Connection) -> None:
