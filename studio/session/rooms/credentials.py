@@ -7,10 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import keyring
-import keyring.errors
-from keyring.backends import fail, null
+from types import ModuleType
 
 from studio.session.rooms.errors import RoomError
 from studio.session.rooms.models import check_subdomain
@@ -82,12 +79,23 @@ def check_stream_key(platform: str, key: str) -> str:
     return value
 
 
+def _keyring() -> ModuleType:
+    """The keyring package, imported on first use (off the UI thread): importing it takes about
+    60 ms, which the studio's start-up does not need to spend."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
 def keyring_usable() -> bool:
-    return not isinstance(keyring.get_keyring(), fail.Keyring | null.Keyring)
+    from keyring.backends import fail, null
+
+    return not isinstance(_keyring().get_keyring(), fail.Keyring | null.Keyring)
 
 
 def _failure(error: BaseException, action: str) -> CredentialsUnavailable:
-    if isinstance(error, keyring.errors.KeyringLocked):
+    if isinstance(error, _keyring().errors.KeyringLocked):
         return CredentialsUnavailable("The system keyring is locked; unlock it and try again",
                                       code="keyring")
     # The error's text may quote what was being stored: name only its type.
@@ -108,19 +116,20 @@ class CredentialStore:
     def _get(self, account: str) -> str | None:
         self._check()
         try:
-            return keyring.get_password(self.service, account)
+            return _keyring().get_password(self.service, account)
         except Exception as exc:  # D-Bus and OS errors escape keyring unwrapped
             raise _failure(exc, "read") from None
 
     def _set(self, account: str, value: str) -> None:
         self._check()
         try:
-            keyring.set_password(self.service, account, value)
+            _keyring().set_password(self.service, account, value)
         except Exception as exc:
             raise _failure(exc, "save") from None
 
     def _delete(self, account: str) -> None:
         self._check()
+        keyring = _keyring()
         try:
             keyring.delete_password(self.service, account)
         except keyring.errors.PasswordDeleteError:
