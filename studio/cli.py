@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from studio.server.workspace import default_data_dir
+    # Not studio.server.workspace: it imports the database driver, which opening the app does
+    # not need before its window is up.
+    from studio.core.paths import default_local_server_dir
 
-    data_dir = default_data_dir()
+    data_dir = default_local_server_dir()
     parser = argparse.ArgumentParser(
         prog="shopstream-studio",
         description="ShopStream Studio. Without a command, opens the desktop app.",

@@ -49,3 +49,13 @@ def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
         log_dir=platformdirs.user_log_path(APP_NAME, APP_AUTHOR),
         cache_dir=platformdirs.user_cache_path(APP_NAME, APP_AUTHOR),
     )
+
+
+def default_local_server_dir() -> Path:
+    """Where the local server keeps its cluster, log and socket by default."""
+    return platformdirs.user_data_path(APP_NAME, APP_AUTHOR) / "local-server"
+
+
+def default_server_log_dir() -> Path:
+    """Where the local server's tools write the app's own log by default."""
+    return platformdirs.user_log_path(APP_NAME, APP_AUTHOR)

@@ -7,27 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
+from studio.core.paths import default_local_server_dir, default_server_log_dir
 from studio.server import db
 from studio.server.embedded import EmbeddedPostgres, ServerStatus
 from studio.server.migrations import MigrationRunner
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "ShopStream Studio"
-APP_AUTHOR = "ShopStream"
 DATABASE = "shopstream"
 
 
 def default_data_dir() -> Path:
     """Where the local server keeps its cluster, log and socket by default."""
-    return platformdirs.user_data_path(APP_NAME, APP_AUTHOR) / "local-server"
+    return default_local_server_dir()
 
 
 def default_log_dir() -> Path:
     """Where the app writes its own log."""
-    return platformdirs.user_log_path(APP_NAME, APP_AUTHOR)
+    return default_server_log_dir()
 
 
 @dataclass

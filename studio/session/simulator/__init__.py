@@ -11,9 +11,27 @@ Public API (no Qt; the app's "Rehearse" button and `shopstream-studio simulate` 
     local_database(workspace.server) -> conninfo   (SimulatorError for a Supabase workspace)
 """
 
-from studio.session.simulator.audience import Audience
+from typing import TYPE_CHECKING, Any
+
 from studio.session.simulator.config import AudienceConfig, SimulatorError
 from studio.session.simulator.progress import AudienceProgress
-from studio.session.simulator.show import local_database
+
+if TYPE_CHECKING:
+    from studio.session.simulator.audience import Audience
+    from studio.session.simulator.show import local_database
 
 __all__ = ["Audience", "AudienceConfig", "AudienceProgress", "SimulatorError", "local_database"]
+
+
+def __getattr__(name: str) -> Any:
+    # Audience and local_database bring the database driver: imported on first use, so a
+    # screen that only shows an audience's progress does not load it.
+    if name == "Audience":
+        from studio.session.simulator.audience import Audience
+
+        return Audience
+    if name == "local_database":
+        from studio.session.simulator.show import local_database
+
+        return local_database
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

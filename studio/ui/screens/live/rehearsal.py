@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from studio.session.simulator import Audience, AudienceConfig, AudienceProgress, SimulatorError
+from studio.session.simulator import AudienceConfig, AudienceProgress, SimulatorError
+
+if TYPE_CHECKING:
+    from studio.session.simulator import Audience
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,10 @@ class RehearsalAudience(QObject):
     def start(self, conninfo: str, show_id: str) -> None:
         if self.running:
             return
+        # Imported when first needed: the audience brings the database driver, which the
+        # studio's start-up does without.
+        from studio.session.simulator import Audience
+
         try:
             self.audience = Audience(conninfo, show_id, self.config,
                                      on_progress=self._on_progress)
