@@ -57,6 +57,7 @@ CATALOG_ROWS = 10_000
 PAST_HOSTS, PAST_SHOWS, PAST_LINEUP = 40, 25, 10  # 1,000 past shows, 10,000 live products
 PAST_BUYERS, PAST_ORDERS_PER_ITEM = 500, 2  # 20,000 past orders of 500 customers
 CLAIMS = "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
+ADDRESS = '{"line1": "1 Bench St", "city": "Testville", "country": "US"}'
 ADD_TO_CART = ("insert into public.cart (customer_id, live_product_id, quantity)"
                " values (%s, %s, 1)")
 
@@ -109,8 +110,7 @@ def prepare(conninfo: str, buyers: int) -> Setup:
             customers = []
             for user in users[3:]:
                 cur.execute("insert into public.customers (user_id, shipping_address) values"
-                            " (%s, '{\"line1\": \"1 Bench St\", \"city\": \"Testville\","
-                            " \"country\": \"US\"}') returning id", (user,))
+                            " (%s, %s) returning id", (user, ADDRESS))
                 customers.append((user, str(cur.fetchone()[0])))
             cur.execute("create table public.bench_stock (id int primary key, stock int not null)")
             cur.execute("insert into public.bench_stock values (1, 2000000000)")
@@ -152,8 +152,6 @@ def history(cur: psycopg.Cursor, wholesaler_id: str) -> None:
         past_orders(cur)
 
 
-PAST_ADDRESS = '{"line1": "2 Past St", "city": "Testville", "country": "US"}'
-
 
 def past_orders(cur: psycopg.Cursor) -> None:
     """Orders of past shows, with their lines and earnings: a platform's orders are never none.
@@ -170,7 +168,7 @@ def past_orders(cur: psycopg.Cursor) -> None:
     cur.execute(
         "insert into public.customers (user_id, shipping_address)"
         " select u.id, %s from auth.users u where u.email like 'buyer%%@bench.test'",
-        (PAST_ADDRESS,))
+        (ADDRESS,))
     cur.execute(
         "create temporary table past_lines on commit drop as"
         " select gen_random_uuid() as order_id, gen_random_uuid() as item_id, lp.id as live_id,"
@@ -189,7 +187,7 @@ def past_orders(cur: psycopg.Cursor) -> None:
         "insert into public.orders (id, order_number, customer_id, status, payment_status,"
         " subtotal, total_amount, shipping_address, placed_at, paid_at)"
         " select order_id, 'PAST-' || n, customer_id, 'delivered', 'paid', 9.99, 9.99, %s,"
-        " actual_start, actual_start from past_lines", (PAST_ADDRESS,))
+        " actual_start, actual_start from past_lines", (ADDRESS,))
     # These shows' figures are on their rows already: the checkout's own counting stands aside.
     cur.execute("select set_config('shopstream.checkout_records_sales', 'on', true)")
     cur.execute(

@@ -151,10 +151,10 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _local_server(args: argparse.Namespace) -> int:
+    from studio.core.paths import default_local_server_dir
     from studio.server.embedded import EmbeddedPostgres
-    from studio.server.workspace import default_data_dir
 
-    data_dir: Path = (args.data_dir or default_data_dir()).expanduser().absolute()
+    data_dir: Path = (args.data_dir or default_local_server_dir()).expanduser().absolute()
     server = EmbeddedPostgres(data_dir)
     if args.action == "stop":
         if not server.is_running():

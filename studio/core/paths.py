@@ -54,8 +54,3 @@ def app_paths(home: str | os.PathLike[str] | None = None) -> AppPaths:
 def default_local_server_dir() -> Path:
     """Where the local server keeps its cluster, log and socket by default."""
     return platformdirs.user_data_path(APP_NAME, APP_AUTHOR) / "local-server"
-
-
-def default_server_log_dir() -> Path:
-    """Where the local server's tools write the app's own log by default."""
-    return platformdirs.user_log_path(APP_NAME, APP_AUTHOR)

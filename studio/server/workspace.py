@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.core.paths import default_local_server_dir, default_server_log_dir
+from studio.core.paths import default_local_server_dir
 from studio.server import db
 from studio.server.embedded import EmbeddedPostgres, ServerStatus
 from studio.server.migrations import MigrationRunner
@@ -15,16 +15,6 @@ from studio.server.migrations import MigrationRunner
 log = logging.getLogger(__name__)
 
 DATABASE = "shopstream"
-
-
-def default_data_dir() -> Path:
-    """Where the local server keeps its cluster, log and socket by default."""
-    return default_local_server_dir()
-
-
-def default_log_dir() -> Path:
-    """Where the app writes its own log."""
-    return default_server_log_dir()
 
 
 @dataclass
@@ -110,7 +100,7 @@ def start_local_workspace(
     (``on_step`` is called on that thread).
     """
     if server is None:
-        server = EmbeddedPostgres(data_dir or default_data_dir(), durable=durable)
+        server = EmbeddedPostgres(data_dir or default_local_server_dir(), durable=durable)
     step = on_step or (lambda _text: None)
     first_run = not server.is_initialized()
     total = 4 if seed else 3

@@ -186,22 +186,14 @@ def test_a_cart_takes_only_what_is_on_sale_to_shoppers_even_from_its_seller(
 def test_host_cannot_buy_from_own_show(conn: psycopg.Connection) -> None:
     """B6: self-dealing. The host also shops (a customer profile of the same user)."""
     show = build_show(conn)
-    conn.execute("insert into public.customers (user_id, shipping_address) values (%s,"
-                 " '{\"line1\": \"1 Host St\", \"city\": \"Springfield\", \"country\": \"US\"}')",
-                 (show.host.user_id,))
-    host_as_customer = one(conn, "select id from public.customers where user_id = %s",
-                           (show.host.user_id,))
+    host_as_customer = _as_customer(conn, show.host.user_id)
     fill_cart(conn, host_as_customer, live={show.live_product_id: 1})
 
     assert_refused(_refused_checkout(conn, show, show.host.user_id), "42501", "You host this show")
 
     # Another host buying from this show is an ordinary customer: the sale earns commission.
     other = build_show(conn)
-    conn.execute("insert into public.customers (user_id, shipping_address) values (%s,"
-                 " '{\"line1\": \"2 Host St\", \"city\": \"Springfield\", \"country\": \"US\"}')",
-                 (other.host.user_id,))
-    other_as_customer = one(conn, "select id from public.customers where user_id = %s",
-                            (other.host.user_id,))
+    other_as_customer = _as_customer(conn, other.host.user_id)
     fill_cart(conn, other_as_customer, live={show.live_product_id: 1})
     rpc(conn, other.host.user_id, "select public.checkout(%s)", (str(uuid.uuid4()),))
     assert one(conn, "select count(*) from public.influencer_earnings where influencer_id = %s",
